@@ -1,0 +1,66 @@
+//! `wasmdebug`: run WASI programs on Wasmtime, and debug them with LLDB.
+//!
+//! This crate is glue: it parses the command line, loads the program, and
+//! hands it either to the runner (`run`) or to the debug host (`debug`),
+//! then turns the program's ending into the process's exit status.
+//!
+//! Exit statuses: the guest's own status when it returns or exits; 134 when
+//! it traps; 1 when wasmdebug itself fails (bad input, a missing import);
+//! 2 for command-line usage errors.
+
+mod cli;
+mod program;
+mod run;
+mod wasi;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Parser;
+
+use crate::cli::{Cli, Command, DebugOptions, RunArgs};
+use crate::program::Program;
+use crate::run::Ending;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let options = match (cli.command, cli.run) {
+        (Some(Command::Run(options)), _) | (None, Some(options)) => options,
+        (None, None) => {
+            eprintln!("error: no program given; see `wasmdebug --help`");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&options) {
+        Ok(Ending::Exited(status)) => exit_code(status),
+        Ok(ending @ Ending::Trapped(_)) => {
+            if let Ending::Trapped(error) = &ending {
+                eprintln!("error: {}", run::describe_trap(error));
+            }
+            exit_code(ending.exit_status())
+        }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(options: &RunArgs) -> Result<Ending> {
+    let debug_options = DebugOptions::parse(&options.debug_options)?;
+    if options.gdbstub.is_some() || debug_options.debugger.is_some() {
+        anyhow::bail!(
+            "this build of wasmdebug has no debugger: rebuild with `--features gdbstub`"
+        );
+    }
+    let engine = program::engine(false)?;
+    let program = Program::load(&engine, &options.program)?;
+    let wasi = wasi::context(options)?;
+    run::run_to_completion(&engine, &program, wasi)
+}
+
+/// Exit statuses outside 0..=255 are truncated by the OS; keep the low byte
+/// as a shell would see it.
+fn exit_code(status: i32) -> ExitCode {
+    ExitCode::from(status as u8)
+}

@@ -1,0 +1,107 @@
+//! Loading a program file: binary or text, core module or component.
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use wasmtime::error::Context as _;
+use wasmtime::Engine;
+use wasmtime::component::Component;
+use wasmtime::{Module, WasmBacktraceDetails};
+
+/// A compiled program, ready to instantiate in a store of its engine.
+pub enum Program {
+    /// A core module run as a WASI preview 1 command (`_start`).
+    Module(Module),
+    /// A component run through the WASI preview 2 `wasi:cli/run` export.
+    Component(Component),
+}
+
+/// Which of the two binary encodings a file holds.
+#[derive(Debug, PartialEq, Eq)]
+enum Encoding {
+    Module,
+    Component,
+}
+
+const MAGIC: &[u8; 4] = b"\0asm";
+
+/// Tells a core module from a component by the version field of its header.
+fn encoding(binary: &[u8]) -> Option<Encoding> {
+    let header = binary.get(..8)?;
+    if &header[..4] != MAGIC {
+        return None;
+    }
+    match header[4..8] {
+        [1, 0, 0, 0] => Some(Encoding::Module),
+        [0x0d, 0, 0x01, 0] => Some(Encoding::Component),
+        _ => None,
+    }
+}
+
+/// Reads `path` and returns its binary encoding, converting text format.
+pub fn read_binary(path: &Path) -> Result<Vec<u8>> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+    if bytes.starts_with(MAGIC) {
+        return Ok(bytes);
+    }
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) if text.trim_start().starts_with(['(', ';']) => text,
+        _ => bail!("`{}` is not a WebAssembly file", path.display()),
+    };
+    wat::parse_str(text).map_err(|mut error| {
+        error.set_path(path);
+        // wat's message spans several lines (with a source excerpt): keep
+        // the message and its location.
+        let message = error.to_string();
+        let mut lines = message.lines().map(|line| line.trim_start_matches([' ', '-', '>']));
+        let summary = lines.next().unwrap_or_default();
+        let location = lines.next().unwrap_or_default();
+        anyhow::anyhow!("invalid WebAssembly text format: {summary} at {location}")
+    })
+}
+
+impl Program {
+    /// Compiles the program at `path` for `engine`.
+    pub fn load(engine: &Engine, path: &Path) -> Result<Program> {
+        let binary = read_binary(path)?;
+        let program = match encoding(&binary) {
+            Some(Encoding::Module) => Module::new(engine, &binary).map(Program::Module),
+            Some(Encoding::Component) => Component::new(engine, &binary).map(Program::Component),
+            None => bail!(
+                "`{}` is not a WebAssembly file: unknown binary version",
+                path.display()
+            ),
+        };
+        Ok(program.with_context(|| format!("invalid WebAssembly program `{}`", path.display()))?)
+    }
+}
+
+/// The engine settings every program is compiled with; `guest_debug` adds
+/// the instrumentation the debugger needs.
+pub fn engine(guest_debug: bool) -> Result<Engine> {
+    let mut config = wasmtime::Config::new();
+    config.wasm_backtrace_details(WasmBacktraceDetails::Enable);
+    if guest_debug {
+        config.guest_debug(true);
+        // An epoch change is how `interrupt` reaches code that makes no calls.
+        config.epoch_interruption(true);
+    }
+    Ok(Engine::new(&config).context("failed to configure the Wasm engine")?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings() {
+        let check = |bytes: &[u8], expected| assert_eq!(encoding(bytes), expected, "{bytes:?}");
+        check(b"\0asm\x01\0\0\0", Some(Encoding::Module));
+        check(b"\0asm\x0d\0\x01\0", Some(Encoding::Component));
+        check(b"\0asm\x02\0\0\0", None);
+        check(b"\0asm", None);
+        check(b"", None);
+        check(b"hello world!", None);
+    }
+}

@@ -1,0 +1,253 @@
+//! `wasmdebug run`: real C and Rust programs, core modules and components.
+
+mod support;
+
+use std::path::PathBuf;
+
+use support::{Debuggee, output, stderr, stdout, wasmdebug};
+
+const BASIC_OUTPUT: &str = "factorial(5) = 120\nsum = 110\ncounter = 4\n";
+
+/// A scratch directory of this test's own under the target directory.
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = support::target_dir().join("test-scratch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+#[test]
+fn runs_every_debuggee_in_both_forms() {
+    for debuggee in Debuggee::ALL {
+        for explicit in [true, false] {
+            let mut command = wasmdebug();
+            if explicit {
+                command.arg("run");
+            }
+            let out = output(command.arg(debuggee.path()));
+            assert_eq!(
+                stdout(&out),
+                BASIC_OUTPUT,
+                "{debuggee:?} explicit={explicit}"
+            );
+            assert_eq!(out.status.code(), Some(0), "{debuggee:?}: {}", stderr(&out));
+        }
+    }
+}
+
+#[test]
+fn passes_arguments_with_program_name_first() {
+    for debuggee in Debuggee::ALL {
+        let out = output(
+            wasmdebug()
+                .arg(debuggee.path())
+                .args(["args", "one", "--two"]),
+        );
+        let name = debuggee
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let expected =
+            format!("argc = 4\nargv[0] = {name}\nargv[1] = args\nargv[2] = one\nargv[3] = --two\n");
+        assert_eq!(stdout(&out), expected, "{debuggee:?}");
+
+        // After `--`, even our own option names belong to the guest.
+        let out = output(
+            wasmdebug()
+                .args(["run"])
+                .arg(debuggee.path())
+                .args(["--", "args", "--dir"]),
+        );
+        assert!(
+            stdout(&out).ends_with("argv[1] = args\nargv[2] = --dir\n"),
+            "{debuggee:?}"
+        );
+    }
+}
+
+#[test]
+fn sets_and_inherits_environment_variables() {
+    for debuggee in Debuggee::ALL {
+        let out = output(
+            wasmdebug()
+                .args(["--env", "GREETING=hello there"])
+                .arg(debuggee.path())
+                .args(["env", "GREETING"]),
+        );
+        assert_eq!(stdout(&out), "GREETING=hello there\n", "{debuggee:?}");
+
+        let out = output(
+            wasmdebug()
+                .env("WASMDEBUG_TEST_INHERITED", "from host")
+                .args(["--env", "WASMDEBUG_TEST_INHERITED"])
+                .arg(debuggee.path())
+                .args(["env", "WASMDEBUG_TEST_INHERITED"]),
+        );
+        assert_eq!(
+            stdout(&out),
+            "WASMDEBUG_TEST_INHERITED=from host\n",
+            "{debuggee:?}"
+        );
+
+        // Nothing leaks from the host unless asked for.
+        let out = output(
+            wasmdebug()
+                .env("WASMDEBUG_TEST_HIDDEN", "x")
+                .arg(debuggee.path())
+                .args(["env", "WASMDEBUG_TEST_HIDDEN"]),
+        );
+        assert_eq!(
+            stdout(&out),
+            "WASMDEBUG_TEST_HIDDEN is not set\n",
+            "{debuggee:?}"
+        );
+    }
+}
+
+#[test]
+fn reads_a_file_from_a_preopened_directory() {
+    let dir = scratch_dir("preopen");
+    std::fs::write(dir.join("note.txt"), "a note from the host\n").unwrap();
+    let mapping = format!("{}::/data", dir.display());
+    for debuggee in Debuggee::ALL {
+        let out = output(
+            wasmdebug()
+                .args(["--dir", &mapping])
+                .arg(debuggee.path())
+                .args(["cat", "/data/note.txt"]),
+        );
+        assert_eq!(
+            stdout(&out),
+            "a note from the host\n",
+            "{debuggee:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(out.status.code(), Some(0));
+
+        // Without the preopen the guest cannot see the file.
+        let out = output(
+            wasmdebug()
+                .arg(debuggee.path())
+                .args(["cat", "/data/note.txt"]),
+        );
+        assert_eq!(out.status.code(), Some(1), "{debuggee:?}");
+        assert!(
+            stderr(&out).contains("cannot open /data/note.txt"),
+            "{debuggee:?}"
+        );
+    }
+}
+
+#[test]
+fn exit_status_is_the_guests() {
+    for debuggee in Debuggee::ALL {
+        for status in [0, 7, 42] {
+            let out = output(wasmdebug().arg(debuggee.path()).args(["exit", &status.to_string()]));
+            // Preview 2's `wasi:cli/exit.exit` carries only success or
+            // failure, so a component's non-zero exit arrives as 1.
+            let expected = match (debuggee, status) {
+                (Debuggee::RustComponent, 1..) => 1,
+                _ => status,
+            };
+            assert_eq!(out.status.code(), Some(expected), "{debuggee:?}: {}", stderr(&out));
+            assert_eq!(stderr(&out), "", "{debuggee:?}");
+        }
+    }
+}
+
+#[test]
+fn trap_prints_backtrace_with_source_lines_and_exits_134() {
+    for debuggee in Debuggee::ALL {
+        let out = output(wasmdebug().arg(debuggee.path()).arg("trap"));
+        assert_eq!(stdout(&out), "about to trap\n", "{debuggee:?}");
+        assert_eq!(out.status.code(), Some(134), "{debuggee:?}");
+        let err = stderr(&out);
+        assert!(
+            err.starts_with(
+                "error: the program trapped: wasm trap: wasm `unreachable` instruction executed"
+            ),
+            "{debuggee:?}: {err}"
+        );
+        let level_two = err
+            .find("level_two")
+            .unwrap_or_else(|| panic!("{debuggee:?}: {err}"));
+        let level_one = err
+            .find("level_one")
+            .unwrap_or_else(|| panic!("{debuggee:?}: {err}"));
+        assert!(level_two < level_one, "innermost frame first: {err}");
+        let source_name = debuggee
+            .source()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            err.contains(&format!("{source_name}:")),
+            "file:line in backtrace: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+/// Runs `wasmdebug ARGS` and checks it fails with one clear error line.
+fn check_error(args: &[&str], expected: &str) {
+    let out = output(wasmdebug().args(args));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+    assert!(err.starts_with("error: "), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "one line for {args:?}: {err}");
+    assert!(
+        err.contains(expected),
+        "{args:?}: expected {expected:?} in {err}"
+    );
+}
+
+#[test]
+fn bad_inputs_get_one_clear_error() {
+    let dir = scratch_dir("bad-inputs");
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let not_wasm = write("notes.txt", b"just some words\n");
+    let random = write("random.wasm", &[0x13, 0x37, 0xff, 0x00, 0x42, 0x99, 0x01]);
+    let invalid = write("invalid.wasm", b"\0asm\x01\0\0\0\xff\xff");
+    let bad_text = write(
+        "bad.wat",
+        b"(module (func (export \"_start\") (i32.frobnicate)))",
+    );
+    let missing_import = write(
+        "import.wat",
+        b"(module (import \"env\" \"frobnicate\" (func)) (func (export \"_start\")))",
+    );
+    let no_start = write("reactor.wat", b"(module (func (export \"work\")))");
+    let valid = write("ok.wat", b"(module (func (export \"_start\")))");
+    let missing = dir.join("missing.wasm").to_string_lossy().into_owned();
+    let missing_dir = dir.join("no-such-dir").to_string_lossy().into_owned();
+
+    check_error(&[&missing], "failed to read");
+    check_error(&[&not_wasm], "is not a WebAssembly file");
+    check_error(&[&random], "is not a WebAssembly file");
+    check_error(&[&invalid], "invalid WebAssembly program");
+    check_error(&[&bad_text], "invalid WebAssembly text format");
+    check_error(&[&missing_import], "`env::frobnicate`");
+    check_error(&[&no_start], "no `_start` function");
+    check_error(&["--dir", &missing_dir, &valid], "cannot open directory");
+    check_error(&["-D", "colour=red", &valid], "unknown -D option `colour`");
+
+    // The valid one really runs.
+    let out = output(wasmdebug().arg(&valid));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = output(&mut wasmdebug());
+    assert_eq!(out.status.code(), Some(2));
+    let out = output(wasmdebug().args(["--dir", "::", "x.wasm"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("HOST::GUEST"), "{}", stderr(&out));
+}

@@ -1,0 +1,1 @@
+//! The embedded debugger component (filled by the gdbstub issue).

@@ -1,0 +1,1 @@
+//! The built-in gdbstub debugger component (filled by the gdbstub issue).

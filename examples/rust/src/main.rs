@@ -1,0 +1,188 @@
+//! debuggee - a small WebAssembly program for testing wasmdebug.
+//!
+//! The mode is chosen by the first argument (see examples/README.md); the
+//! output matches examples/c/debuggee.c so tests can share expectations.
+//!
+//! Build: cargo build --target wasm32-wasip1 -p wasmdebug-example
+//!
+//! Lines ending in a MARK comment are located by tests with grep; keep
+//! the marker on the same line as its statement.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+#[derive(Clone, Copy, Debug)]
+struct Point {
+    x: i32,
+    y: i32,
+}
+
+/// A global the debugger can read and watch; incremented once per loop iteration.
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A global string whose bytes a debugger test overwrites through `text`.
+static MESSAGE: &str = "hello from wasm";
+
+/// Recursive, so a breakpoint on the base case shows a deep backtrace.
+#[inline(never)]
+fn factorial(n: i32) -> i32 {
+    if n <= 1 {
+        return 1; // MARK:factorial-base
+    }
+    n * factorial(n - 1)
+}
+
+/// Takes a slice of structs so the debugger can read through a pointer.
+#[inline(never)]
+fn sum_points(points: &[Point]) -> i32 {
+    let mut total = 0;
+    for point in points {
+        total += point.x + point.y;
+    }
+    total // MARK:sum-return
+}
+
+fn run_basic() -> ExitCode {
+    let fact = factorial(black_box(5));
+    println!("factorial(5) = {fact}");
+
+    let mut points = [Point { x: 0, y: 0 }; 4];
+    for (i, point) in points.iter_mut().enumerate() {
+        let n = i as i32 + 1;
+        *point = Point { x: n, y: n * 10 };
+        COUNTER.fetch_add(1, Ordering::Relaxed); // MARK:loop-body
+    }
+    let sum = sum_points(black_box(&points));
+    println!("sum = {sum}");
+    println!("counter = {}", COUNTER.load(Ordering::Relaxed));
+    ExitCode::SUCCESS
+}
+
+/// A debugger stops here and rewrites the bytes behind `text`.
+#[inline(never)]
+fn show_message(text: &str) {
+    println!("message: {text}"); // MARK:show-message
+}
+
+fn run_args(args: &[String]) -> ExitCode {
+    println!("argc = {}", args.len());
+    for (i, arg) in args.iter().enumerate() {
+        println!("argv[{i}] = {arg}");
+    }
+    ExitCode::SUCCESS
+}
+
+fn run_env(name: &str) -> ExitCode {
+    match std::env::var(name) {
+        Ok(value) => println!("{name}={value}"),
+        Err(_) => println!("{name} is not set"),
+    }
+    ExitCode::SUCCESS
+}
+
+/// Copies a (preopened) file to stdout.
+fn run_cat(path: &str) -> ExitCode {
+    match std::fs::read_to_string(path) {
+        Ok(contents) => {
+            print!("{contents}");
+            ExitCode::SUCCESS
+        }
+        Err(_) => {
+            eprintln!("cannot open {path}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Exits from inside a helper, so the exit happens below main in the stack.
+#[inline(never)]
+fn finish(status: i32) -> ! {
+    std::process::exit(status)
+}
+
+/// Innermost frame of the trap backtrace: executes a Wasm `unreachable`.
+#[inline(never)]
+fn level_two(value: i32) {
+    if black_box(value) >= 0 {
+        #[cfg(target_arch = "wasm32")]
+        core::arch::wasm32::unreachable();
+        #[cfg(not(target_arch = "wasm32"))]
+        panic!("trap (level_two, value = {value})");
+    }
+}
+
+/// Middle frame of the trap backtrace.
+#[inline(never)]
+fn level_one(value: i32) {
+    level_two(value + 1);
+}
+
+/// A busy loop with no calls inside, for testing interrupts.
+#[inline(never)]
+fn spin_forever() -> ! {
+    let mut spins: u64 = 0;
+    loop {
+        // Volatile accesses keep the loop (and the counter) even in release.
+        unsafe {
+            let current = core::ptr::read_volatile(&raw const spins);
+            core::ptr::write_volatile(&raw mut spins, current.wrapping_add(1));
+        }
+    }
+}
+
+/// Naive recursive Fibonacci: deliberately slow, used as a CPU benchmark.
+#[inline(never)]
+fn fib(n: u32) -> u64 {
+    if n < 2 {
+        return n as u64;
+    }
+    fib(n - 1) + fib(n - 2)
+}
+
+/// Like C's atoi for our purposes: unparsable input counts as 0.
+fn parse_int(text: &str) -> i32 {
+    text.trim().parse().unwrap_or(0)
+}
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: debuggee [basic | message | args ... | env NAME | cat PATH | exit N | trap | spin | compute N]"
+    );
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let mode = args.get(1).map(String::as_str).unwrap_or("basic");
+    let param = args.get(2).map(String::as_str);
+
+    match (mode, param) {
+        ("basic", _) => run_basic(),
+        ("message", _) => {
+            show_message(MESSAGE);
+            ExitCode::SUCCESS
+        }
+        ("args", _) => run_args(&args),
+        ("trap", _) => {
+            println!("about to trap");
+            std::io::Write::flush(&mut std::io::stdout()).ok();
+            level_one(1);
+            ExitCode::SUCCESS
+        }
+        ("spin", _) => {
+            println!("spinning");
+            std::io::Write::flush(&mut std::io::stdout()).ok();
+            spin_forever()
+        }
+        ("env", Some(name)) => run_env(name),
+        ("cat", Some(path)) => run_cat(path),
+        ("exit", Some(status)) => finish(parse_int(status)),
+        ("compute", Some(n)) => {
+            let n = parse_int(n) as u32;
+            println!("fib({n}) = {}", fib(n));
+            ExitCode::SUCCESS
+        }
+        _ => usage(),
+    }
+}
