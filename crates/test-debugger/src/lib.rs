@@ -1,0 +1,1 @@
+//! A scripted debugger component for the debug-world tests (being written).
