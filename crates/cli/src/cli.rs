@@ -1,6 +1,7 @@
 //! Command-line syntax: the `run` subcommand and its implicit form.
 
 use std::ffi::OsString;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -98,6 +99,23 @@ fn parse_env(text: &str) -> Result<EnvVar> {
     })
 }
 
+/// Parses `-g`'s `[ADDR:]PORT`: a bare port listens on 127.0.0.1; an IPv6
+/// address goes in brackets (`[::1]:1234`); `localhost` is 127.0.0.1.
+pub fn parse_listen_address(text: &str) -> Result<SocketAddr> {
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+    }
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    if let Some(port) = text.strip_prefix("localhost:") {
+        if let Ok(port) = port.parse::<u16>() {
+            return Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+        }
+    }
+    bail!("invalid debugger address `{text}`: expected PORT, IP:PORT or [IPv6]:PORT")
+}
+
 /// What the `-D` options ask for.
 #[derive(Debug, Default, PartialEq)]
 pub struct DebugOptions {
@@ -171,6 +189,25 @@ mod tests {
         assert_eq!(run.dirs[0].guest, "/data");
         assert_eq!(run.dirs[1].guest, ".");
         assert!(parse(&["--dir", "::x", "p.wasm"]).is_err());
+    }
+
+    #[test]
+    fn listen_addresses() {
+        let check = |text: &str, expected: Option<&str>| {
+            let parsed = parse_listen_address(text).ok().map(|addr| addr.to_string());
+            assert_eq!(parsed.as_deref(), expected, "{text}");
+        };
+        check("1234", Some("127.0.0.1:1234"));
+        check("0", Some("127.0.0.1:0"));
+        check("127.0.0.1:1234", Some("127.0.0.1:1234"));
+        check("0.0.0.0:9", Some("0.0.0.0:9"));
+        check("[::1]:1234", Some("[::1]:1234"));
+        check("localhost:77", Some("127.0.0.1:77"));
+        check("65536", None);
+        check("::1:1234", None);
+        check("somehost:1234", None);
+        check("127.0.0.1", None);
+        check("", None);
     }
 
     #[test]

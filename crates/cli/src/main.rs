@@ -9,13 +9,14 @@
 //! 2 for command-line usage errors.
 
 mod cli;
+mod debug;
 mod program;
 mod run;
 mod wasi;
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Parser;
 
 use crate::cli::{Cli, Command, DebugOptions, RunArgs};
@@ -49,14 +50,54 @@ fn main() -> ExitCode {
 fn run(options: &RunArgs) -> Result<Ending> {
     let debug_options = DebugOptions::parse(&options.debug_options)?;
     if options.gdbstub.is_some() || debug_options.debugger.is_some() {
-        anyhow::bail!(
-            "this build of wasmdebug has no debugger: rebuild with `--features gdbstub`"
-        );
+        return debug(options, debug_options).map(Ending::Exited);
     }
     let engine = program::engine(false)?;
     let program = Program::load(&engine, &options.program)?;
     let wasi = wasi::context(options)?;
     run::run_to_completion(&engine, &program, wasi)
+}
+
+/// Runs the program under a debugger component: `-D debugger=` if given,
+/// else the built-in gdbstub.
+fn debug(options: &RunArgs, debug_options: DebugOptions) -> Result<i32> {
+    let listen = match &options.gdbstub {
+        Some(text) => Some(cli::parse_listen_address(text)?),
+        None => None,
+    };
+    let component = match &debug_options.debugger {
+        Some(path) => std::fs::read(path)
+            .with_context(|| format!("failed to read debugger component `{}`", path.display()))?,
+        None => builtin_debugger()?,
+    };
+    let mut args = Vec::new();
+    if let Some(listen) = listen {
+        if !listen.ip().is_loopback() {
+            eprintln!(
+                "warning: the debugger listens on {listen}, beyond this machine: whoever reaches \
+                 that port can read and write the program's memory"
+            );
+        }
+        args.push(format!("listen={listen}"));
+    }
+    args.extend(debug_options.args);
+
+    let engine = program::engine(true)?;
+    let program = Program::load(&engine, &options.program)?;
+    let wasi = wasi::context(options)?;
+    let setup = debug::DebuggerSetup {
+        component,
+        args,
+        listen,
+    };
+    debug::run(&engine, &program, wasi, setup)
+}
+
+fn builtin_debugger() -> Result<Vec<u8>> {
+    anyhow::bail!(
+        "this build of wasmdebug has no built-in debugger: install one with \
+         `cargo install wasmdebug --features gdbstub`, or pass -D debugger=COMPONENT.wasm"
+    )
 }
 
 /// Exit statuses outside 0..=255 are truncated by the OS; keep the low byte

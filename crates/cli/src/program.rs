@@ -9,6 +9,7 @@ use wasmtime::component::Component;
 use wasmtime::{Module, WasmBacktraceDetails};
 
 /// A compiled program, ready to instantiate in a store of its engine.
+#[derive(Clone)]
 pub enum Program {
     /// A core module run as a WASI preview 1 command (`_start`).
     Module(Module),

@@ -1,0 +1,582 @@
+//! The debuggee's execution: a Wasmtime store running the program as a
+//! future that the debugger pauses, inspects and resumes.
+//!
+//! The program runs inside `run::run` as an async Wasmtime call. When it
+//! reaches a debug event, our `DebugHandler` parks it (the future returns
+//! `Pending` with the Wasm stack intact) and then serves requests, each a
+//! closure run with the store, until told to resume. Requests are handed
+//! over by polling that future on the debugger's own thread, so inspecting
+//! a paused program costs two fiber switches, not a thread hand-off. Only a
+//! `continue` moves the future to the runner thread, which leaves the
+//! debugger free to wait on its socket (and to interrupt) meanwhile.
+
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+use anyhow::{Result, bail};
+use wasmtime::{AsContext, AsContextMut, DebugEvent, DebugHandler, Engine, FrameHandle, StoreContextMut};
+use wasmtime_wasi::I32Exit;
+use wasmtime_wasi::p1::WasiP1Ctx;
+
+use crate::run::Ending;
+
+/// The exit status reported after `kill`, as for a native process killed
+/// by SIGKILL.
+pub const KILLED_EXIT_STATUS: i32 = 137;
+
+/// The program, running as a future: it completes when the program ends.
+pub type Program = Pin<Box<dyn Future<Output = Result<Ending>> + Send>>;
+
+/// Why the program paused.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stop {
+    Entry,
+    Breakpoint,
+    Step,
+    Interrupted,
+    Trap(String),
+    Exception,
+}
+
+/// What a request sees while the program is paused: the store, and the
+/// frames of the paused stack (found once per stop, on first use).
+pub struct Paused<'a> {
+    pub store: StoreContextMut<'a, WasiP1Ctx>,
+    frames: Option<Vec<FrameHandle>>,
+}
+
+impl Paused<'_> {
+    /// The Wasm frames of every activation, innermost first.
+    pub fn frames(&mut self) -> &[FrameHandle] {
+        let store = &mut self.store;
+        self.frames.get_or_insert_with(|| {
+            let mut frames = Vec::new();
+            let exits: Vec<FrameHandle> = store.debug_exit_frames().collect();
+            for exit in exits {
+                let mut frame = Some(exit);
+                while let Some(current) = frame {
+                    frame = current.parent(store.as_context_mut()).ok().flatten();
+                    frames.push(current);
+                }
+            }
+            frames
+        })
+    }
+}
+
+type Request = Box<dyn FnOnce(&mut Paused<'_>) -> Box<dyn Any + Send> + Send>;
+
+/// What the debugger wants next from a paused program.
+enum Order {
+    /// Run this with the store and leave the reply in the mailbox.
+    Inspect(Request),
+    /// Return from the debug handler: the program runs on.
+    Resume,
+}
+
+/// The meeting point of the debugger and the debug handler.
+#[derive(Default)]
+struct Mailbox {
+    slots: Mutex<Slots>,
+    /// Set by `interrupt`, taken by the handler at the next epoch change.
+    interrupt: AtomicBool,
+    /// Set by `kill`: the program traps at its next epoch check.
+    killed: AtomicBool,
+    /// Set when the debugger is gone: events no longer pause the program.
+    detached: AtomicBool,
+}
+
+#[derive(Default)]
+struct Slots {
+    /// Why the program is paused; `None` while it runs.
+    stop: Option<Stop>,
+    order: Option<Order>,
+    reply: Option<Box<dyn Any + Send>>,
+    /// Whether the store is in single-step mode.
+    stepping: bool,
+}
+
+impl Mailbox {
+    fn slots(&self) -> MutexGuard<'_, Slots> {
+        // A panic while holding this lock is a bug elsewhere; the data is
+        // plain values, so carry on with them.
+        self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Pauses the program at debug events and serves the debugger's requests.
+#[derive(Clone)]
+struct Handler(Arc<Mailbox>);
+
+impl Handler {
+    /// The stop this event means, or `None` for events that do not pause.
+    fn stop_for(&self, event: &DebugEvent<'_>) -> Option<Stop> {
+        let mailbox = &self.0;
+        if mailbox.detached.load(Ordering::Relaxed) || mailbox.killed.load(Ordering::Relaxed) {
+            return None;
+        }
+        match event {
+            // In single-step mode every instruction raises this event.
+            DebugEvent::Breakpoint if mailbox.slots().stepping => Some(Stop::Step),
+            DebugEvent::Breakpoint => Some(Stop::Breakpoint),
+            DebugEvent::EpochYield => mailbox
+                .interrupt
+                .swap(false, Ordering::Relaxed)
+                .then_some(Stop::Interrupted),
+            DebugEvent::Trap(trap) => Some(Stop::Trap(trap.to_string())),
+            // `proc_exit` and `wasi:cli/exit` unwind as host errors; they
+            // end the program normally and are not worth a stop.
+            DebugEvent::HostcallError(error) if error.downcast_ref::<I32Exit>().is_some() => None,
+            DebugEvent::HostcallError(error) => Some(Stop::Trap(format!("{error:#}"))),
+            DebugEvent::Exception(_) => Some(Stop::Exception),
+        }
+    }
+}
+
+impl DebugHandler for Handler {
+    type Data = WasiP1Ctx;
+
+    fn handle(
+        &self,
+        store: StoreContextMut<'_, WasiP1Ctx>,
+        event: DebugEvent<'_>,
+    ) -> impl Future<Output = ()> + Send {
+        let stop = self.stop_for(&event);
+        let mailbox = self.0.clone();
+        async move {
+            let Some(stop) = stop else { return };
+            mailbox.slots().stop = Some(stop);
+            let mut paused = Paused {
+                store,
+                frames: None,
+            };
+            loop {
+                // Pending until the debugger posts an order and polls us.
+                let order = std::future::poll_fn(|_| match mailbox.slots().order.take() {
+                    Some(order) => Poll::Ready(order),
+                    None => Poll::Pending,
+                })
+                .await;
+                match order {
+                    Order::Inspect(request) => {
+                        let reply = request(&mut paused);
+                        mailbox.slots().reply = Some(reply);
+                    }
+                    Order::Resume => {
+                        mailbox.slots().stop = None;
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How to resume a paused program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResumeMode {
+    Continue,
+    Step,
+}
+
+/// Why a request could not be served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateError {
+    NotPaused,
+    Exited,
+}
+
+/// The debuggee's state machine.
+///
+/// ```text
+///   start ──▶ Paused ──resume(step)──▶ (polled here) ──▶ Paused
+///               │  ▲
+///   resume(continue)  └── runner thread returns the program at a stop
+///               ▼  │
+///             Running ──program ends──▶ Exited(status)
+///   kill: Paused | Running ──▶ Exited(137)
+/// ```
+///
+/// `Paused` holds the program future here, parked in the debug handler;
+/// `Running` means the runner thread has it.
+pub struct Execution {
+    engine: Engine,
+    mailbox: Arc<Mailbox>,
+    state: State,
+    runner: Runner,
+}
+
+enum State {
+    Paused(Program),
+    Running(Arc<Handoff>),
+    Exited(i32),
+}
+
+impl Execution {
+    /// Starts `program` (made with a store from `store_for_debugging`) and
+    /// runs it to its first instruction, where it pauses with
+    /// `Stop::Entry`. An error means the program could not start (for
+    /// example a missing import).
+    pub fn start(engine: &Engine, program: Program, mailbox: DebugMailbox) -> Result<Execution> {
+        let DebugMailbox(mailbox) = mailbox;
+        let mut execution = Execution {
+            engine: engine.clone(),
+            mailbox,
+            state: State::Exited(0),
+            runner: Runner::spawn()?,
+        };
+        // The store starts in single-step mode, so the first instruction
+        // that runs raises the first event.
+        execution.mailbox.slots().stepping = true;
+        match poll_here(program, &execution.mailbox) {
+            Polled::Paused(program) => {
+                execution.mailbox.slots().stop = Some(Stop::Entry);
+                execution.state = State::Paused(program);
+            }
+            Polled::Ended(ending) => execution.state = State::Exited(ending?.exit_status()),
+            // Blocked in a host call before running any Wasm: let the
+            // runner finish that.
+            Polled::Waiting(program) => execution.run_on_runner(program),
+        }
+        Ok(execution)
+    }
+
+    /// The current state, collecting the program from the runner thread if
+    /// it has stopped there. Any state.
+    pub fn state(&mut self) -> Result<StateView, anyhow::Error> {
+        if let State::Running(handoff) = &self.state {
+            let Some(outcome) = handoff.take() else {
+                return Ok(StateView::Running);
+            };
+            self.state = match outcome {
+                Returned::Paused(program) => State::Paused(program),
+                Returned::Ended(ending) => State::Exited(ending?.exit_status()),
+            };
+        }
+        Ok(match &self.state {
+            State::Paused(_) => StateView::Paused(self.mailbox.slots().stop.clone().unwrap_or(Stop::Step)),
+            State::Running(_) => StateView::Running,
+            State::Exited(status) => StateView::Exited(*status),
+        })
+    }
+
+    /// A handle that tells when the program is not running.
+    pub fn readiness(&self) -> Readiness {
+        Readiness(match &self.state {
+            State::Running(handoff) => Some(handoff.clone()),
+            _ => None,
+        })
+    }
+
+    /// Runs `request` with the paused store. Paused only.
+    pub fn inspect<R: Send + 'static>(
+        &mut self,
+        request: impl FnOnce(&mut Paused<'_>) -> R + Send + 'static,
+    ) -> Result<std::result::Result<R, StateError>> {
+        self.state()?;
+        let program = match &mut self.state {
+            State::Paused(program) => program,
+            State::Running(_) => return Ok(Err(StateError::NotPaused)),
+            State::Exited(_) => return Ok(Err(StateError::Exited)),
+        };
+        self.mailbox.slots().order = Some(Order::Inspect(Box::new(move |paused| {
+            Box::new(request(paused)) as Box<dyn Any + Send>
+        })));
+        // The handler runs the request and parks again, so this poll always
+        // comes back pending.
+        let mut cx = Context::from_waker(Waker::noop());
+        if program.as_mut().poll(&mut cx).is_ready() {
+            bail!("the program ended while paused");
+        }
+        let reply = self.mailbox.slots().reply.take();
+        match reply.map(|reply| reply.downcast::<R>()) {
+            Some(Ok(reply)) => Ok(Ok(*reply)),
+            _ => bail!("the debug handler did not answer a request"),
+        }
+    }
+
+    /// Leaves `paused`: a step runs here and pauses again at once; a
+    /// continue hands the program to the runner thread. Paused only.
+    pub fn resume(&mut self, mode: ResumeMode) -> Result<std::result::Result<(), StateError>> {
+        let stepping = mode == ResumeMode::Step;
+        if self.mailbox.slots().stepping != stepping {
+            // Switching modes patches the code, so only do it on a change.
+            let switched = self.inspect(move |paused| match paused.store.as_context_mut().edit_breakpoints() {
+                Some(mut edit) => edit.single_step(stepping).map_err(|error| format!("{error:#}")),
+                None => Err("guest debugging is not enabled".to_string()),
+            })?;
+            match switched {
+                Ok(Ok(())) => self.mailbox.slots().stepping = stepping,
+                Ok(Err(message)) => bail!("cannot switch single-step mode: {message}"),
+                Err(error) => return Ok(Err(error)),
+            }
+        }
+        let State::Paused(_) = self.state else {
+            return Ok(Err(StateError::NotPaused));
+        };
+        let State::Paused(program) = std::mem::replace(&mut self.state, State::Exited(0)) else {
+            unreachable!("checked just above");
+        };
+        self.mailbox.interrupt.store(false, Ordering::Relaxed);
+        self.mailbox.slots().order = Some(Order::Resume);
+        match mode {
+            ResumeMode::Step => match poll_here(program, &self.mailbox) {
+                Polled::Paused(program) => self.state = State::Paused(program),
+                Polled::Ended(ending) => self.state = State::Exited(ending?.exit_status()),
+                Polled::Waiting(program) => self.run_on_runner(program),
+            },
+            ResumeMode::Continue => self.run_on_runner(program),
+        }
+        Ok(Ok(()))
+    }
+
+    /// Asks a running program to pause at its next epoch check, which
+    /// every loop and function entry has. Does nothing unless running.
+    pub fn interrupt(&mut self) {
+        if let State::Running(_) = self.state {
+            self.mailbox.interrupt.store(true, Ordering::Relaxed);
+            self.engine.increment_epoch();
+        }
+    }
+
+    /// Ends the program for good.
+    pub fn kill(&mut self) {
+        match std::mem::replace(&mut self.state, State::Exited(KILLED_EXIT_STATUS)) {
+            // Dropping a parked program unwinds its stack and frees the store.
+            State::Paused(program) => drop(program),
+            // The runner's program traps at its next epoch check; whatever
+            // it returns is dropped there.
+            State::Running(handoff) => {
+                self.mailbox.killed.store(true, Ordering::Relaxed);
+                handoff.abandon();
+                self.engine.increment_epoch();
+            }
+            State::Exited(status) => self.state = State::Exited(status),
+        }
+    }
+
+    /// Lets the program run to its end without pausing again, and returns
+    /// how it ended. Used once the debugger is gone.
+    pub fn finish(mut self) -> Result<i32> {
+        self.mailbox.detached.store(true, Ordering::Relaxed);
+        loop {
+            match self.state()? {
+                StateView::Exited(status) => return Ok(status),
+                StateView::Paused(_) => {
+                    // Events no longer pause the program, but breakpoints
+                    // would still cost a handler call each: remove them.
+                    self.inspect(remove_all_breakpoints)?
+                        .map_err(|error| anyhow::anyhow!("cannot clear breakpoints: {error:?}"))??;
+                    let _ = self.resume(ResumeMode::Continue)?;
+                }
+                StateView::Running => {
+                    if let State::Running(handoff) = &self.state {
+                        handoff.wait_blocking();
+                    }
+                }
+            }
+        }
+    }
+
+    fn run_on_runner(&mut self, program: Program) {
+        let handoff = Arc::new(Handoff::default());
+        self.runner.run(program, self.mailbox.clone(), handoff.clone());
+        self.state = State::Running(handoff);
+    }
+}
+
+/// Removes every breakpoint, however many times it was added.
+fn remove_all_breakpoints(paused: &mut Paused<'_>) -> Result<()> {
+    loop {
+        let set: Vec<_> = match paused.store.as_context().breakpoints() {
+            Some(breakpoints) => breakpoints.map(|point| (point.module, point.pc)).collect(),
+            None => return Ok(()),
+        };
+        if set.is_empty() {
+            return Ok(());
+        }
+        if let Some(mut edit) = paused.store.as_context_mut().edit_breakpoints() {
+            for (module, pc) in &set {
+                edit.remove_breakpoint(module, *pc)?;
+            }
+        }
+    }
+}
+
+/// The state as the debugger sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StateView {
+    Paused(Stop),
+    Running,
+    Exited(i32),
+}
+
+/// The mailbox a debugging store's handler reports to; made together with
+/// the store, consumed by `Execution::start`.
+pub struct DebugMailbox(Arc<Mailbox>);
+
+/// Configures `store` for debugging: the debug handler, epoch-based
+/// interrupts, and single-step mode so the first instruction pauses.
+pub fn prepare_store(store: &mut wasmtime::Store<WasiP1Ctx>) -> Result<DebugMailbox> {
+    let mailbox = Arc::new(Mailbox::default());
+    store.set_debug_handler(Handler(mailbox.clone()));
+    // The engine's epoch only moves on `interrupt` and `kill`; a deadline
+    // of one tick means the next check after either raises an event.
+    store.set_epoch_deadline(1);
+    let killed = mailbox.clone();
+    store.epoch_deadline_callback(move |_| {
+        if killed.killed.load(Ordering::Relaxed) {
+            wasmtime::bail!("killed by the debugger");
+        }
+        Ok(wasmtime::UpdateDeadline::Continue(1))
+    });
+    match store.edit_breakpoints() {
+        Some(mut edit) => edit.single_step(true)?,
+        None => bail!("the engine was not configured for guest debugging"),
+    }
+    Ok(DebugMailbox(mailbox))
+}
+
+enum Polled {
+    /// Parked in the debug handler.
+    Paused(Program),
+    /// Waiting on something outside Wasm (a host call's I/O).
+    Waiting(Program),
+    Ended(Result<Ending>),
+}
+
+/// Polls the program once on this thread.
+fn poll_here(mut program: Program, mailbox: &Mailbox) -> Polled {
+    // Host calls the program makes may need Tokio's context.
+    let poll = wasmtime_wasi::runtime::in_tokio(std::future::poll_fn(|cx| {
+        Poll::Ready(program.as_mut().poll(cx))
+    }));
+    match poll {
+        Poll::Ready(ending) => Polled::Ended(ending),
+        Poll::Pending if mailbox.slots().stop.is_some() => Polled::Paused(program),
+        Poll::Pending => Polled::Waiting(program),
+    }
+}
+
+/// The runner thread's answer: the program, back at a stop, or its end.
+enum Returned {
+    Paused(Program),
+    Ended(Result<Ending>),
+}
+
+/// Where the runner thread leaves the program for the debugger.
+#[derive(Default)]
+struct Handoff {
+    returned: Mutex<Option<Returned>>,
+    done: AtomicBool,
+    abandoned: AtomicBool,
+    waker: Mutex<Option<Waker>>,
+    ready: std::sync::Condvar,
+}
+
+impl Handoff {
+    fn put(&self, returned: Returned) {
+        if self.abandoned.load(Ordering::Relaxed) {
+            return;
+        }
+        *lock(&self.returned) = Some(returned);
+        self.done.store(true, Ordering::Release);
+        if let Some(waker) = lock(&self.waker).take() {
+            waker.wake();
+        }
+        self.ready.notify_all();
+    }
+
+    fn take(&self) -> Option<Returned> {
+        lock(&self.returned).take()
+    }
+
+    fn abandon(&self) {
+        self.abandoned.store(true, Ordering::Relaxed);
+    }
+
+    fn poll_done(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.done.load(Ordering::Acquire) {
+            return Poll::Ready(());
+        }
+        *lock(&self.waker) = Some(cx.waker().clone());
+        // Check again: `put` may have run before the waker was stored.
+        if self.done.load(Ordering::Acquire) {
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+
+    fn wait_blocking(&self) {
+        let mut returned = lock(&self.returned);
+        while !self.done.load(Ordering::Acquire) {
+            returned = self.ready.wait(returned).unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Tells when the program is not running: ready at once unless a continue
+/// is under way on the runner thread.
+pub struct Readiness(Option<Arc<Handoff>>);
+
+impl Readiness {
+    pub async fn ready(&self) {
+        if let Some(handoff) = &self.0 {
+            std::future::poll_fn(|cx| handoff.poll_done(cx)).await;
+        }
+    }
+}
+
+/// The thread that runs the program during a `continue`.
+struct Runner {
+    jobs: mpsc::Sender<(Program, Arc<Mailbox>, Arc<Handoff>)>,
+}
+
+impl Runner {
+    fn spawn() -> Result<Runner> {
+        let (jobs, queue) = mpsc::channel::<(Program, Arc<Mailbox>, Arc<Handoff>)>();
+        std::thread::Builder::new()
+            .name("debuggee".into())
+            .spawn(move || {
+                for (program, mailbox, handoff) in queue {
+                    handoff.put(run_until_stop(program, &mailbox));
+                }
+            })?;
+        Ok(Runner { jobs })
+    }
+
+    fn run(&self, program: Program, mailbox: Arc<Mailbox>, handoff: Arc<Handoff>) {
+        if let Err(mpsc::SendError((program, mailbox, handoff))) = self.jobs.send((program, mailbox, handoff)) {
+            // The runner thread is gone (it only exits when we drop the
+            // sender), so run here instead.
+            handoff.put(run_until_stop(program, &mailbox));
+        }
+    }
+}
+
+/// Polls the program until it parks at a stop or ends.
+fn run_until_stop(mut program: Program, mailbox: &Mailbox) -> Returned {
+    let mut parked = false;
+    let ending = wasmtime_wasi::runtime::in_tokio(std::future::poll_fn(|cx| match program.as_mut().poll(cx) {
+        Poll::Ready(ending) => Poll::Ready(Some(ending)),
+        Poll::Pending if mailbox.slots().stop.is_some() => {
+            parked = true;
+            Poll::Ready(None)
+        }
+        Poll::Pending => Poll::Pending,
+    }));
+    match ending {
+        Some(ending) => Returned::Ended(ending),
+        None if parked => Returned::Paused(program),
+        None => unreachable!("poll_fn returns None only when parked"),
+    }
+}

@@ -1,0 +1,144 @@
+//! Running a program under a debugger component of the debug world.
+//!
+//! Two stores: the debuggee's, compiled with guest-debug instrumentation,
+//! and the debugger's, a sandbox that holds a TCP socket and nothing else.
+//! The debugger drives the debuggee through `host::Host`.
+//!
+//! When `debug` returns `Ok`, the program runs on to its end with every
+//! breakpoint removed (detach). When it returns `Err` or traps, the CLI
+//! prints why and kills the program: a debugger that failed cannot be
+//! trusted to have left it in a state worth running.
+
+mod execution;
+mod host;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Engine, Store};
+use wasmtime_wasi::WasiCtxBuilder;
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::sockets::SocketAddrUse;
+
+use crate::program::Program;
+use crate::run::{self, Linkers};
+use execution::Execution;
+use host::{Debugger, Host};
+
+/// What the debugger component gets.
+pub struct DebuggerSetup {
+    /// The component's binary.
+    pub component: Vec<u8>,
+    /// Its arguments, in order.
+    pub args: Vec<String>,
+    /// The one address it may listen on, if any.
+    pub listen: Option<SocketAddr>,
+}
+
+/// Runs `program` (compiled by `debug_engine`) under the debugger, and
+/// returns the exit status for the process.
+pub fn run(debug_engine: &Engine, program: &Program, wasi: WasiP1Ctx, setup: DebuggerSetup) -> Result<i32> {
+    let execution = start_program(debug_engine, program, wasi)?;
+
+    let engine = Engine::default();
+    let component = Component::new(&engine, &setup.component)
+        .map_err(anyhow::Error::from)
+        .context("invalid debugger component")?;
+    let mut linker = Linker::<Host>::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    // Interface by interface: `wasi:io/poll` is already there, with WASI.
+    host::wasmdebug::debugger::debuggee::add_to_linker::<Host, HasSelf<Host>>(&mut linker, |host| host)?;
+    host::wasmdebug::debugger::console::add_to_linker::<Host, HasSelf<Host>>(&mut linker, |host| host)?;
+
+    let mut store = Store::new(&engine, Host::new(sandbox(setup.listen), execution));
+    let debugger = Debugger::instantiate(&mut store, &component, &linker)
+        .map_err(anyhow::Error::from)
+        .context("the debugger component does not fit the debug world")?;
+    let debuggee = store.data_mut().debuggee_resource()?;
+    let outcome = debugger.call_debug(&mut store, debuggee, &setup.args);
+
+    let mut execution = store.into_data().into_execution();
+    match outcome {
+        Ok(Ok(())) => execution.finish(),
+        Ok(Err(message)) => {
+            execution.kill();
+            bail!("the debugger failed: {message}")
+        }
+        Err(trap) => {
+            execution.kill();
+            Err(anyhow::Error::from(trap).context("the debugger component trapped"))
+        }
+    }
+}
+
+/// Starts the program paused at its first instruction.
+fn start_program(engine: &Engine, program: &Program, wasi: WasiP1Ctx) -> Result<Execution> {
+    let linkers = Linkers::new(engine)?;
+    let mut store = Store::new(engine, wasi);
+    let mailbox = execution::prepare_store(&mut store)?;
+    let program = program.clone();
+    let future = Box::pin(async move { run::run(&mut store, &linkers, &program).await });
+    Execution::start(engine, future, mailbox)
+}
+
+/// The debugger's WASI: stderr, clocks and randomness, and TCP on `listen`
+/// only: it may bind and listen there and accept connections, and nothing
+/// else. No filesystem, no environment, no other network.
+fn sandbox(listen: Option<SocketAddr>) -> wasmtime_wasi::WasiCtx {
+    let mut builder = WasiCtxBuilder::new();
+    builder.inherit_stderr();
+    builder.allow_udp(false);
+    builder.allow_ip_name_lookup(false);
+    match listen {
+        None => {
+            builder.allow_tcp(false);
+        }
+        Some(listen) => {
+            builder.allow_tcp(true);
+            let listen = Arc::new(listen);
+            builder.socket_addr_check(move |addr, usage| {
+                let allowed = is_allowed(&listen, addr, usage);
+                Box::pin(async move { allowed })
+            });
+        }
+    }
+    builder.build()
+}
+
+/// Whether the debugger may use `addr` this way, given its listen address.
+fn is_allowed(listen: &SocketAddr, addr: SocketAddr, usage: SocketAddrUse) -> bool {
+    let same_port = listen.port() == 0 || listen.port() == addr.port();
+    match usage {
+        SocketAddrUse::TcpBind | SocketAddrUse::TcpListen => addr.ip() == listen.ip() && same_port,
+        SocketAddrUse::TcpAccept => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sandbox_allows_only_the_listen_address() {
+        let listen: SocketAddr = "127.0.0.1:4000".parse().unwrap();
+        let any_port: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let check = |listen: &SocketAddr, addr: &str, usage, expected| {
+            let addr: SocketAddr = addr.parse().unwrap();
+            assert_eq!(is_allowed(listen, addr, usage), expected, "{listen} {addr} {usage:?}");
+        };
+        check(&listen, "127.0.0.1:4000", SocketAddrUse::TcpBind, true);
+        check(&listen, "127.0.0.1:4000", SocketAddrUse::TcpListen, true);
+        check(&listen, "127.0.0.1:4001", SocketAddrUse::TcpBind, false);
+        check(&listen, "0.0.0.0:4000", SocketAddrUse::TcpBind, false);
+        check(&listen, "10.1.2.3:80", SocketAddrUse::TcpConnect, false);
+        check(&listen, "127.0.0.1:4000", SocketAddrUse::TcpConnect, false);
+        check(&listen, "127.0.0.1:5000", SocketAddrUse::UdpBind, false);
+        check(&listen, "127.0.0.1:5555", SocketAddrUse::TcpAccept, true);
+        check(&any_port, "127.0.0.1:0", SocketAddrUse::TcpBind, true);
+        check(&any_port, "127.0.0.1:39999", SocketAddrUse::TcpListen, true);
+        check(&any_port, "127.0.0.2:39999", SocketAddrUse::TcpListen, false);
+    }
+}
