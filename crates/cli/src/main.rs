@@ -93,6 +93,12 @@ fn debug(options: &RunArgs, debug_options: DebugOptions) -> Result<i32> {
     debug::run(&engine, &program, wasi, setup)
 }
 
+#[cfg(feature = "gdbstub")]
+fn builtin_debugger() -> Result<Vec<u8>> {
+    Ok(wasmdebug_component_artifact::COMPONENT.to_vec())
+}
+
+#[cfg(not(feature = "gdbstub"))]
 fn builtin_debugger() -> Result<Vec<u8>> {
     anyhow::bail!(
         "this build of wasmdebug has no built-in debugger: install one with \
