@@ -11,6 +11,7 @@
 //! debugger free to wait on its socket (and to interrupt) meanwhile.
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -89,6 +90,13 @@ struct Mailbox {
     killed: AtomicBool,
     /// Set when the debugger is gone: events no longer pause the program.
     detached: AtomicBool,
+    /// Breakpoints checked by the handler rather than patched into code,
+    /// by (module id in the engine, pc), with how many times each was
+    /// added; see `Execution::emulates_breakpoints`.
+    emulated: Mutex<HashMap<(u64, u32), usize>>,
+    /// Set while continuing in single-step mode to emulate breakpoints:
+    /// only steps onto an emulated breakpoint pause.
+    filtering: AtomicBool,
 }
 
 #[derive(Default)]
@@ -115,12 +123,16 @@ struct Handler(Arc<Mailbox>);
 
 impl Handler {
     /// The stop this event means, or `None` for events that do not pause.
-    fn stop_for(&self, event: &DebugEvent<'_>) -> Option<Stop> {
+    fn stop_for(&self, store: &mut StoreContextMut<'_, WasiP1Ctx>, event: &DebugEvent<'_>) -> Option<Stop> {
         let mailbox = &self.0;
         if mailbox.detached.load(Ordering::Relaxed) || mailbox.killed.load(Ordering::Relaxed) {
             return None;
         }
         match event {
+            DebugEvent::Breakpoint if mailbox.filtering.load(Ordering::Relaxed) => {
+                let location = innermost_location(store)?;
+                lock(&mailbox.emulated).contains_key(&location).then_some(Stop::Breakpoint)
+            }
             // In single-step mode every instruction raises this event.
             DebugEvent::Breakpoint if mailbox.slots().stepping => Some(Stop::Step),
             DebugEvent::Breakpoint => Some(Stop::Breakpoint),
@@ -143,10 +155,10 @@ impl DebugHandler for Handler {
 
     fn handle(
         &self,
-        store: StoreContextMut<'_, WasiP1Ctx>,
+        mut store: StoreContextMut<'_, WasiP1Ctx>,
         event: DebugEvent<'_>,
     ) -> impl Future<Output = ()> + Send {
-        let stop = self.stop_for(&event);
+        let stop = self.stop_for(&mut store, &event);
         let mailbox = self.0.clone();
         async move {
             let Some(stop) = stop else { return };
@@ -175,6 +187,15 @@ impl DebugHandler for Handler {
             }
         }
     }
+}
+
+/// Where the innermost Wasm frame is: its module's id in the engine and
+/// its pc.
+fn innermost_location(store: &mut StoreContextMut<'_, WasiP1Ctx>) -> Option<(u64, u32)> {
+    let frame = store.debug_exit_frames().next()?;
+    let (_, pc) = frame.wasm_function_index_and_pc(store.as_context_mut()).ok()??;
+    let module = frame.module(store.as_context_mut()).ok()??;
+    Some((module.debug_index_in_engine(), pc.raw()))
 }
 
 /// How to resume a paused program.
@@ -209,6 +230,7 @@ pub struct Execution {
     mailbox: Arc<Mailbox>,
     state: State,
     runner: Runner,
+    emulate_breakpoints: bool,
 }
 
 enum State {
@@ -222,13 +244,19 @@ impl Execution {
     /// runs it to its first instruction, where it pauses with
     /// `Stop::Entry`. An error means the program could not start (for
     /// example a missing import).
-    pub fn start(engine: &Engine, program: Program, mailbox: DebugMailbox) -> Result<Execution> {
+    pub fn start(
+        engine: &Engine,
+        program: Program,
+        mailbox: DebugMailbox,
+        emulate_breakpoints: bool,
+    ) -> Result<Execution> {
         let DebugMailbox(mailbox) = mailbox;
         let mut execution = Execution {
             engine: engine.clone(),
             mailbox,
             state: State::Exited(0),
             runner: Runner::spawn()?,
+            emulate_breakpoints,
         };
         // The store starts in single-step mode, so the first instruction
         // that runs raises the first event.
@@ -300,10 +328,37 @@ impl Execution {
         }
     }
 
+    /// Whether breakpoints must be emulated (see `edit_emulated_breakpoint`).
+    ///
+    /// Wasmtime 48 finds a breakpoint's code patch by binary search in one
+    /// table per compiled artifact; a component's table holds several
+    /// modules' pcs, unsorted, so the search misses. For components we
+    /// instead continue in single-step mode and let the handler pause only
+    /// on a breakpoint's pc: correct, and slower.
+    pub fn emulates_breakpoints(&self) -> bool {
+        self.emulate_breakpoints
+    }
+
+    /// Adds or removes an emulated breakpoint at an instruction boundary.
+    pub fn edit_emulated_breakpoint(&mut self, module_id: u64, pc: u32, add: bool) {
+        let mut emulated = lock(&self.mailbox.emulated);
+        let count = emulated.entry((module_id, pc)).or_insert(0);
+        match add {
+            true => *count += 1,
+            false => *count = count.saturating_sub(1),
+        }
+        if *count == 0 {
+            emulated.remove(&(module_id, pc));
+        }
+    }
+
     /// Leaves `paused`: a step runs here and pauses again at once; a
     /// continue hands the program to the runner thread. Paused only.
     pub fn resume(&mut self, mode: ResumeMode) -> Result<std::result::Result<(), StateError>> {
-        let stepping = mode == ResumeMode::Step;
+        let filtering = mode == ResumeMode::Continue
+            && !self.mailbox.detached.load(Ordering::Relaxed)
+            && !lock(&self.mailbox.emulated).is_empty();
+        let stepping = mode == ResumeMode::Step || filtering;
         if self.mailbox.slots().stepping != stepping {
             // Switching modes patches the code, so only do it on a change.
             let switched = self.inspect(move |paused| match paused.store.as_context_mut().edit_breakpoints() {
@@ -323,6 +378,7 @@ impl Execution {
             unreachable!("checked just above");
         };
         self.mailbox.interrupt.store(false, Ordering::Relaxed);
+        self.mailbox.filtering.store(filtering, Ordering::Relaxed);
         self.mailbox.slots().order = Some(Order::Resume);
         match mode {
             ResumeMode::Step => match poll_here(program, &self.mailbox) {
@@ -364,6 +420,7 @@ impl Execution {
     /// how it ended. Used once the debugger is gone.
     pub fn finish(mut self) -> Result<i32> {
         self.mailbox.detached.store(true, Ordering::Relaxed);
+        lock(&self.mailbox.emulated).clear();
         loop {
             match self.state()? {
                 StateView::Exited(status) => return Ok(status),

@@ -11,6 +11,7 @@ use wasmtime::{AsContextMut, Instance, Module, ModulePC, Val};
 use wasmtime_wasi::p2::{DynPollable, Pollable, subscribe};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use super::bytecode;
 use super::execution::{Execution, Paused, ResumeMode, StateError, StateView, Stop};
 
 wasmtime::component::bindgen!({
@@ -604,9 +605,21 @@ impl Host {
             Ok(module) => module,
             Err(error) => return Ok(Err(error)),
         };
-        let size = module.debug_bytecode().map_or(0, <[u8]>::len);
-        if location.pc as usize >= size {
+        let bytecode = module.debug_bytecode().unwrap_or_default();
+        if location.pc as usize >= bytecode.len() {
             return Ok(Err(Error::OutOfBounds));
+        }
+        if self.execution.emulates_breakpoints() {
+            // Check the state first, as a patched breakpoint would.
+            if let Err(error) = self.inspect(|_| Ok(()))? {
+                return Ok(Err(error));
+            }
+            let Some(pc) = bytecode::instruction_at_or_after(bytecode, location.pc) else {
+                return Ok(Err(Error::OutOfBounds));
+            };
+            let module_id = module.debug_index_in_engine();
+            self.execution.edit_emulated_breakpoint(module_id, pc, add);
+            return Ok(Ok(()));
         }
         let edited = self.inspect(move |paused| {
             let Some(mut edit) = paused.store.as_context_mut().edit_breakpoints() else {

@@ -9,13 +9,14 @@
 //! prints why and kills the program: a debugger that failed cannot be
 //! trusted to have left it in a state worth running.
 
+mod bytecode;
 mod execution;
 mod host;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::WasiCtxBuilder;
@@ -59,18 +60,26 @@ pub fn run(debug_engine: &Engine, program: &Program, wasi: WasiP1Ctx, setup: Deb
     let debuggee = store.data_mut().debuggee_resource()?;
     let outcome = debugger.call_debug(&mut store, debuggee, &setup.args);
 
-    let mut execution = store.into_data().into_execution();
+    let execution = store.into_data().into_execution();
     match outcome {
         Ok(Ok(())) => execution.finish(),
-        Ok(Err(message)) => {
-            execution.kill();
-            bail!("the debugger failed: {message}")
-        }
-        Err(trap) => {
-            execution.kill();
-            Err(anyhow::Error::from(trap).context("the debugger component trapped"))
-        }
+        Ok(Err(message)) => debugger_failed(execution, anyhow::anyhow!("the debugger failed: {message}")),
+        Err(trap) => debugger_failed(
+            execution,
+            anyhow::Error::from(trap).context("the debugger component trapped"),
+        ),
     }
+}
+
+/// The debugger failed: if the program had already ended, its status
+/// stands; otherwise it is killed and the failure is the error.
+fn debugger_failed(mut execution: Execution, error: anyhow::Error) -> Result<i32> {
+    if let Ok(execution::StateView::Exited(status)) = execution.state() {
+        eprintln!("warning: {error:#}");
+        return Ok(status);
+    }
+    execution.kill();
+    Err(error)
 }
 
 /// Starts the program paused at its first instruction.
@@ -78,9 +87,16 @@ fn start_program(engine: &Engine, program: &Program, wasi: WasiP1Ctx) -> Result<
     let linkers = Linkers::new(engine)?;
     let mut store = Store::new(engine, wasi);
     let mailbox = execution::prepare_store(&mut store)?;
+    // Registering the code before it runs makes breakpoints patch the code
+    // that will execute (for a component, its modules' shared code).
+    match program {
+        Program::Module(module) => store.debug_register_module(module)?,
+        Program::Component(component) => store.debug_register_component(component)?,
+    }
+    let emulate_breakpoints = matches!(program, Program::Component(_));
     let program = program.clone();
     let future = Box::pin(async move { run::run(&mut store, &linkers, &program).await });
-    Execution::start(engine, future, mailbox)
+    Execution::start(engine, future, mailbox, emulate_breakpoints)
 }
 
 /// The debugger's WASI: stderr, clocks and randomness, and TCP on `listen`

@@ -1,0 +1,424 @@
+//! Debugger latency and throughput, measured from the outside: the release
+//! CLI under `-g`, a raw GDB remote protocol client on loopback, and LLDB.
+//!
+//! Run: `cargo bench -p wasmdebug --features gdbstub --bench debugger`.
+//! Results go to stdout as a Markdown table for BENCHMARKS.md.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn main() {
+    let debuggee = build_c_debuggee();
+    let mut rows = Vec::new();
+
+    rows.push(row("trivial query (`?`) round trip", "µs", median(query_round_trips(&debuggee))));
+    rows.push(row("single step (`s` → stop reply)", "µs", median(step_round_trips(&debuggee))));
+    rows.push(row(
+        "continue → breakpoint in recursive `fib`",
+        "µs",
+        median(breakpoint_round_trips(&debuggee)),
+    ));
+    rows.push(row("linear memory read, 8 MiB", "MB/s", memory_read_throughput(&debuggee)));
+    if let Some(lldb) = lldb() {
+        rows.push(row("LLDB `si` latency", "ms", lldb_step_latency(&lldb, &debuggee)));
+    } else {
+        eprintln!("no LLDB found (run ci/setup.sh or set LLDB=path): skipping the LLDB row");
+    }
+    let (cold, warm) = listening_times(&debuggee);
+    rows.push(row("spawn → \"Debugger listening\", cold", "ms", cold));
+    rows.push(row("spawn → \"Debugger listening\", warm", "ms", warm));
+    let (plain, debugged) = whole_run_times(&debuggee);
+    rows.push(row("`compute 32` without -g", "ms", plain));
+    rows.push(row("`compute 32` under -g, one continue", "ms", debugged));
+    rows.push(row("embedded component size", "KB", component_size() as f64 / 1000.0));
+
+    println!("| measurement | median | unit |");
+    println!("| --- | ---: | --- |");
+    for (name, value, unit) in rows {
+        println!("| {name} | {value:.1} | {unit} |");
+    }
+}
+
+fn row(name: &str, unit: &str, value: f64) -> (String, f64, String) {
+    eprintln!("{name}: {value:.1} {unit}");
+    (name.to_string(), value, unit.to_string())
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from)
+}
+
+fn build_c_debuggee() -> PathBuf {
+    let output = target_dir().join("debuggees/bench-debuggee-c.wasm");
+    std::fs::create_dir_all(output.parent().unwrap()).unwrap();
+    let status = Command::new("clang")
+        .args(["--target=wasm32-wasi", "-g", "-O0", "-o"])
+        .arg(&output)
+        .arg(workspace_root().join("examples/c/debuggee.c"))
+        .status()
+        .expect("clang runs");
+    assert!(status.success());
+    output
+}
+
+/// The CLI under `-g`, paused at the program's first instruction.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(debuggee: &Path, args: &[&str]) -> (Server, Duration) {
+        let started = Instant::now();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wasmdebug"))
+            .args(["run", "-g", "127.0.0.1:0"])
+            .arg(debuggee)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("wasmdebug starts");
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        let addr = loop {
+            line.clear();
+            assert!(stderr.read_line(&mut line).unwrap() > 0, "wasmdebug exited early");
+            if let Some(addr) = line.trim().strip_prefix("Debugger listening on ") {
+                break addr.parse().unwrap();
+            }
+        };
+        let elapsed = started.elapsed();
+        // Keep draining stderr so the server never blocks on it.
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        (Server { child, addr }, elapsed)
+    }
+
+    fn connect(&self) -> Client {
+        Client::connect(self.addr)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal GDB remote protocol client, in no-ack mode after the handshake.
+struct Client {
+    stream: TcpStream,
+    buffer: Vec<u8>,
+    packet_size: usize,
+}
+
+impl Client {
+    fn connect(addr: SocketAddr) -> Client {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream.set_nodelay(true).unwrap();
+        let mut client = Client {
+            stream,
+            buffer: Vec::new(),
+            packet_size: 4096,
+        };
+        let supported = String::from_utf8(client.request_acked("qSupported:swbreak+")).unwrap();
+        for feature in supported.split(';') {
+            if let Some(size) = feature.strip_prefix("PacketSize=") {
+                client.packet_size = usize::from_str_radix(size, 16).unwrap();
+            }
+        }
+        assert_eq!(client.request_acked("QStartNoAckMode"), b"OK");
+        client
+    }
+
+    fn send(&mut self, payload: &str) {
+        let checksum = payload.bytes().fold(0u8, |sum, byte| sum.wrapping_add(byte));
+        let packet = format!("${payload}#{checksum:02x}");
+        self.stream.write_all(packet.as_bytes()).unwrap();
+    }
+
+    /// Reads one packet's payload, skipping acks.
+    fn receive(&mut self) -> Vec<u8> {
+        loop {
+            if let Some(start) = self.buffer.iter().position(|&byte| byte == b'$') {
+                if let Some(end) = self.buffer[start..].iter().position(|&byte| byte == b'#') {
+                    let end = start + end;
+                    if self.buffer.len() >= end + 3 {
+                        let payload = self.buffer[start + 1..end].to_vec();
+                        self.buffer.drain(..end + 3);
+                        return payload;
+                    }
+                }
+            }
+            let mut chunk = [0u8; 65536];
+            let read = self.stream.read(&mut chunk).unwrap();
+            assert!(read > 0, "server closed the connection");
+            self.buffer.extend_from_slice(&chunk[..read]);
+        }
+    }
+
+    fn request(&mut self, payload: &str) -> Vec<u8> {
+        self.send(payload);
+        self.receive()
+    }
+
+    /// A request before no-ack mode: acknowledge the reply.
+    fn request_acked(&mut self, payload: &str) -> Vec<u8> {
+        let reply = self.request(payload);
+        self.stream.write_all(b"+").unwrap();
+        reply
+    }
+
+    fn read_memory(&mut self, address: u64, length: usize) -> Vec<u8> {
+        self.request(&format!("m{address:x},{length:x}"))
+    }
+}
+
+/// The LLDB address of byte `offset` of module `module`'s bytecode.
+fn code_address(module: u64, offset: u64) -> u64 {
+    (1 << 62) | (module << 32) | offset
+}
+
+fn query_round_trips(debuggee: &Path) -> Vec<f64> {
+    let (server, _) = Server::start(debuggee, &["basic"]);
+    let mut client = server.connect();
+    (0..5000)
+        .map(|_| {
+            let started = Instant::now();
+            let reply = client.request("?");
+            let elapsed = started.elapsed();
+            assert!(reply.starts_with(b"T"), "{}", String::from_utf8_lossy(&reply));
+            micros(elapsed)
+        })
+        .collect()
+}
+
+fn step_round_trips(debuggee: &Path) -> Vec<f64> {
+    let (server, _) = Server::start(debuggee, &["compute", "25"]);
+    let mut client = server.connect();
+    (0..5000)
+        .map(|_| {
+            let started = Instant::now();
+            let reply = client.request("vCont;s:1");
+            let elapsed = started.elapsed();
+            assert!(reply.starts_with(b"T05"), "{}", String::from_utf8_lossy(&reply));
+            micros(elapsed)
+        })
+        .collect()
+}
+
+fn breakpoint_round_trips(debuggee: &Path) -> Vec<f64> {
+    let (server, _) = Server::start(debuggee, &["compute", "25"]);
+    let mut client = server.connect();
+    let module = read_module(&mut client);
+    let fib = function_body_offset(&module, "fib");
+    let reply = client.request(&format!("Z0,{:x},1", code_address(0, fib)));
+    assert_eq!(reply, b"OK");
+    (0..5000)
+        .map(|_| {
+            let started = Instant::now();
+            let reply = client.request("vCont;c");
+            let elapsed = started.elapsed();
+            assert!(reply.starts_with(b"T05"), "{}", String::from_utf8_lossy(&reply));
+            micros(elapsed)
+        })
+        .collect()
+}
+
+fn memory_read_throughput(debuggee: &Path) -> f64 {
+    let (server, _) = Server::start(debuggee, &["basic"]);
+    let mut client = server.connect();
+    // Hex doubles the size, and the packet has a few bytes of framing.
+    let chunk = (client.packet_size - 16) / 2;
+    let total = 8 << 20;
+    let window = 64 * 1024;
+    let started = Instant::now();
+    let mut read = 0;
+    while read < total {
+        let offset = (read % window) as u64;
+        let length = chunk.min(window - offset as usize).min(total - read);
+        let reply = client.read_memory(offset, length);
+        assert_eq!(reply.len(), length * 2, "{}", String::from_utf8_lossy(&reply[..reply.len().min(20)]));
+        read += length;
+    }
+    total as f64 / started.elapsed().as_secs_f64() / 1e6
+}
+
+fn read_module(client: &mut Client) -> Vec<u8> {
+    let chunk = (client.packet_size - 16) / 2;
+    let mut bytes = Vec::new();
+    loop {
+        let reply = client.read_memory(code_address(0, bytes.len() as u64), chunk);
+        if reply.is_empty() || reply.starts_with(b"E") {
+            break;
+        }
+        for pair in reply.chunks(2) {
+            bytes.push(u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap());
+        }
+        if reply.len() < chunk * 2 {
+            break;
+        }
+    }
+    bytes
+}
+
+/// Where the body of the function named `name` starts in the module.
+fn function_body_offset(module: &[u8], name: &str) -> u64 {
+    let mut imported = 0;
+    let mut bodies = Vec::new();
+    let mut index = None;
+    for payload in wasmparser::Parser::new(0).parse_all(module) {
+        match payload.unwrap() {
+            wasmparser::Payload::ImportSection(imports) => {
+                for import in imports.into_imports() {
+                    if matches!(import.unwrap().ty, wasmparser::TypeRef::Func(_)) {
+                        imported += 1;
+                    }
+                }
+            }
+            wasmparser::Payload::CodeSectionEntry(body) => bodies.push(body.range().start as u64),
+            wasmparser::Payload::CustomSection(section) => {
+                if let wasmparser::KnownCustom::Name(names) = section.as_known() {
+                    for subsection in names {
+                        if let Ok(wasmparser::Name::Function(map)) = subsection {
+                            for naming in map {
+                                let naming = naming.unwrap();
+                                if naming.name == name {
+                                    index = Some(naming.index);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let index = index.unwrap_or_else(|| panic!("no function `{name}`"));
+    bodies[(index - imported) as usize]
+}
+
+fn lldb() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("LLDB") {
+        return Some(PathBuf::from(path));
+    }
+    let venv = target_dir().join("lldb-venv/bin/lldb");
+    venv.exists().then_some(venv)
+}
+
+/// The cost of one `si` in LLDB: a batch session with many steps, minus
+/// the same session with none.
+fn lldb_step_latency(lldb: &Path, debuggee: &Path) -> f64 {
+    let steps = 300;
+    let session = |count: usize| {
+        let (server, _) = Server::start(debuggee, &["compute", "25"]);
+        let mut command = Command::new(lldb);
+        command.arg("--batch").arg("-o").arg(format!(
+            "process connect --plugin wasm connect://{}",
+            server.addr
+        ));
+        for _ in 0..count {
+            command.args(["-o", "si"]);
+        }
+        command.stdout(Stdio::null()).stderr(Stdio::null());
+        let started = Instant::now();
+        let status = command.status().expect("lldb runs");
+        let elapsed = started.elapsed();
+        assert!(status.success());
+        elapsed
+    };
+    let mut fixed = Vec::new();
+    let mut stepping = Vec::new();
+    for _ in 0..3 {
+        fixed.push(millis(session(0)));
+        stepping.push(millis(session(steps)));
+    }
+    (median(stepping) - median(fixed)) / steps as f64
+}
+
+fn listening_times(debuggee: &Path) -> (f64, f64) {
+    let cache = target_dir().join("bench-cache");
+    let measure = || {
+        let (server, elapsed) = Server::start(debuggee, &["basic"]);
+        drop(server);
+        millis(elapsed)
+    };
+    // Cold: an empty compiled-code cache.
+    let cold: Vec<f64> = (0..5)
+        .map(|_| {
+            let _ = std::fs::remove_dir_all(&cache);
+            with_cache_dir(&cache, measure)
+        })
+        .collect();
+    let warm: Vec<f64> = (0..10).map(|_| with_cache_dir(&cache, measure)).collect();
+    (median(cold), median(warm))
+}
+
+fn with_cache_dir<R>(cache: &Path, f: impl FnOnce() -> R) -> R {
+    // SAFETY: the benchmark is single-threaded here; children inherit it.
+    unsafe { std::env::set_var("XDG_CACHE_HOME", cache) };
+    let result = f();
+    unsafe { std::env::remove_var("XDG_CACHE_HOME") };
+    result
+}
+
+fn whole_run_times(debuggee: &Path) -> (f64, f64) {
+    let plain: Vec<f64> = (0..5)
+        .map(|_| {
+            let started = Instant::now();
+            let status = Command::new(env!("CARGO_BIN_EXE_wasmdebug"))
+                .arg(debuggee)
+                .args(["compute", "32"])
+                .stdout(Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success());
+            millis(started.elapsed())
+        })
+        .collect();
+    let debugged: Vec<f64> = (0..5)
+        .map(|_| {
+            let started = Instant::now();
+            let (mut server, _) = Server::start(debuggee, &["compute", "32"]);
+            let mut client = server.connect();
+            let reply = client.request("vCont;c");
+            assert!(reply.starts_with(b"W00"), "{}", String::from_utf8_lossy(&reply));
+            let status = server.child.wait().unwrap();
+            assert!(status.success());
+            millis(started.elapsed())
+        })
+        .collect();
+    (median(plain), median(debugged))
+}
+
+fn component_size() -> usize {
+    let build = target_dir().join("release/build");
+    std::fs::read_dir(&build)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with("wasmdebug-component-artifact-"))
+        .filter_map(|entry| std::fs::metadata(entry.path().join("out/wasmdebug-gdbstub.wasm")).ok())
+        .map(|metadata| metadata.len() as usize)
+        .max()
+        .unwrap_or(0)
+}
