@@ -14,16 +14,32 @@ fn main() {
     let debuggee = build_c_debuggee();
     let mut rows = Vec::new();
 
-    rows.push(row("trivial query (`?`) round trip", "µs", median(query_round_trips(&debuggee))));
-    rows.push(row("single step (`s` → stop reply)", "µs", median(step_round_trips(&debuggee))));
+    rows.push(row(
+        "trivial query (`?`) round trip",
+        "µs",
+        median(query_round_trips(&debuggee)),
+    ));
+    rows.push(row(
+        "single step (`s` → stop reply)",
+        "µs",
+        median(step_round_trips(&debuggee)),
+    ));
     rows.push(row(
         "continue → breakpoint in recursive `fib`",
         "µs",
         median(breakpoint_round_trips(&debuggee)),
     ));
-    rows.push(row("linear memory read, 8 MiB", "MB/s", memory_read_throughput(&debuggee)));
+    rows.push(row(
+        "linear memory read, 8 MiB",
+        "MB/s",
+        memory_read_throughput(&debuggee),
+    ));
     if let Some(lldb) = lldb() {
-        rows.push(row("LLDB `si` latency", "ms", lldb_step_latency(&lldb, &debuggee)));
+        rows.push(row(
+            "LLDB `si` latency",
+            "ms",
+            lldb_step_latency(&lldb, &debuggee),
+        ));
     } else {
         eprintln!("no LLDB found (run ci/setup.sh or set LLDB=path): skipping the LLDB row");
     }
@@ -33,7 +49,11 @@ fn main() {
     let (plain, debugged) = whole_run_times(&debuggee);
     rows.push(row("`compute 32` without -g", "ms", plain));
     rows.push(row("`compute 32` under -g, one continue", "ms", debugged));
-    rows.push(row("embedded component size", "KB", component_size() as f64 / 1000.0));
+    rows.push(row(
+        "embedded component size",
+        "KB",
+        component_size() as f64 / 1000.0,
+    ));
 
     println!("| measurement | median | unit |");
     println!("| --- | ---: | --- |");
@@ -65,7 +85,8 @@ fn workspace_root() -> PathBuf {
 }
 
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from)
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from)
 }
 
 fn build_c_debuggee() -> PathBuf {
@@ -102,7 +123,10 @@ impl Server {
         let mut line = String::new();
         let addr = loop {
             line.clear();
-            assert!(stderr.read_line(&mut line).unwrap() > 0, "wasmdebug exited early");
+            assert!(
+                stderr.read_line(&mut line).unwrap() > 0,
+                "wasmdebug exited early"
+            );
             if let Some(addr) = line.trim().strip_prefix("Debugger listening on ") {
                 break addr.parse().unwrap();
             }
@@ -152,7 +176,9 @@ impl Client {
     }
 
     fn send(&mut self, payload: &str) {
-        let checksum = payload.bytes().fold(0u8, |sum, byte| sum.wrapping_add(byte));
+        let checksum = payload
+            .bytes()
+            .fold(0u8, |sum, byte| sum.wrapping_add(byte));
         let packet = format!("${payload}#{checksum:02x}");
         self.stream.write_all(packet.as_bytes()).unwrap();
     }
@@ -207,7 +233,11 @@ fn query_round_trips(debuggee: &Path) -> Vec<f64> {
             let started = Instant::now();
             let reply = client.request("?");
             let elapsed = started.elapsed();
-            assert!(reply.starts_with(b"T"), "{}", String::from_utf8_lossy(&reply));
+            assert!(
+                reply.starts_with(b"T"),
+                "{}",
+                String::from_utf8_lossy(&reply)
+            );
             micros(elapsed)
         })
         .collect()
@@ -221,7 +251,11 @@ fn step_round_trips(debuggee: &Path) -> Vec<f64> {
             let started = Instant::now();
             let reply = client.request("vCont;s:1");
             let elapsed = started.elapsed();
-            assert!(reply.starts_with(b"T05"), "{}", String::from_utf8_lossy(&reply));
+            assert!(
+                reply.starts_with(b"T05"),
+                "{}",
+                String::from_utf8_lossy(&reply)
+            );
             micros(elapsed)
         })
         .collect()
@@ -239,7 +273,11 @@ fn breakpoint_round_trips(debuggee: &Path) -> Vec<f64> {
             let started = Instant::now();
             let reply = client.request("vCont;c");
             let elapsed = started.elapsed();
-            assert!(reply.starts_with(b"T05"), "{}", String::from_utf8_lossy(&reply));
+            assert!(
+                reply.starts_with(b"T05"),
+                "{}",
+                String::from_utf8_lossy(&reply)
+            );
             micros(elapsed)
         })
         .collect()
@@ -258,7 +296,12 @@ fn memory_read_throughput(debuggee: &Path) -> f64 {
         let offset = (read % window) as u64;
         let length = chunk.min(window - offset as usize).min(total - read);
         let reply = client.read_memory(offset, length);
-        assert_eq!(reply.len(), length * 2, "{}", String::from_utf8_lossy(&reply[..reply.len().min(20)]));
+        assert_eq!(
+            reply.len(),
+            length * 2,
+            "{}",
+            String::from_utf8_lossy(&reply[..reply.len().min(20)])
+        );
         read += length;
     }
     total as f64 / started.elapsed().as_secs_f64() / 1e6
@@ -402,7 +445,11 @@ fn whole_run_times(debuggee: &Path) -> (f64, f64) {
             let (mut server, _) = Server::start(debuggee, &["compute", "32"]);
             let mut client = server.connect();
             let reply = client.request("vCont;c");
-            assert!(reply.starts_with(b"W00"), "{}", String::from_utf8_lossy(&reply));
+            assert!(
+                reply.starts_with(b"W00"),
+                "{}",
+                String::from_utf8_lossy(&reply)
+            );
             let status = server.child.wait().unwrap();
             assert!(status.success());
             millis(started.elapsed())
@@ -416,7 +463,12 @@ fn component_size() -> usize {
     std::fs::read_dir(&build)
         .unwrap()
         .filter_map(Result::ok)
-        .filter(|entry| entry.file_name().to_string_lossy().starts_with("wasmdebug-component-artifact-"))
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("wasmdebug-component-artifact-")
+        })
         .filter_map(|entry| std::fs::metadata(entry.path().join("out/wasmdebug-gdbstub.wasm")).ok())
         .map(|metadata| metadata.len() as usize)
         .max()

@@ -53,7 +53,11 @@ pub struct RunArgs {
     pub program: PathBuf,
 
     /// Arguments for the program; put `--` first if they look like options.
-    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     pub args: Vec<OsString>,
 }
 
@@ -212,7 +216,11 @@ mod tests {
 
     #[test]
     fn debug_options() {
-        let options = ["debugger=d.wasm".to_string(), "arg=a".into(), "arg=b=c".into()];
+        let options = [
+            "debugger=d.wasm".to_string(),
+            "arg=a".into(),
+            "arg=b=c".into(),
+        ];
         let parsed = DebugOptions::parse(&options).unwrap();
         assert_eq!(parsed.debugger, Some(PathBuf::from("d.wasm")));
         assert_eq!(parsed.args, ["a", "b=c"]);

@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use anyhow::{Result, bail};
-use wasmtime::error::Context as _;
 use wasmtime::Engine;
 use wasmtime::component::Component;
+use wasmtime::error::Context as _;
 use wasmtime::{Module, WasmBacktraceDetails};
 
 /// A compiled program, ready to instantiate in a store of its engine.
@@ -55,7 +55,9 @@ pub fn read_binary(path: &Path) -> Result<Vec<u8>> {
         // wat's message spans several lines (with a source excerpt): keep
         // the message and its location.
         let message = error.to_string();
-        let mut lines = message.lines().map(|line| line.trim_start_matches([' ', '-', '>']));
+        let mut lines = message
+            .lines()
+            .map(|line| line.trim_start_matches([' ', '-', '>']));
         let summary = lines.next().unwrap_or_default();
         let location = lines.next().unwrap_or_default();
         anyhow::anyhow!("invalid WebAssembly text format: {summary} at {location}")

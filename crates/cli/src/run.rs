@@ -62,7 +62,9 @@ pub async fn run(
                 Ok(instance) => instance,
                 // A start function can trap during instantiation.
                 Err(error) if is_trap(&error) => return Ok(ending(Err(error))),
-                Err(error) => return Err(error.context("failed to instantiate the program").into()),
+                Err(error) => {
+                    return Err(error.context("failed to instantiate the program").into());
+                }
             };
             let start = instance
                 .get_typed_func::<(), ()>(&mut *store, "_start")

@@ -144,14 +144,23 @@ fn reads_a_file_from_a_preopened_directory() {
 fn exit_status_is_the_guests() {
     for debuggee in Debuggee::ALL {
         for status in [0, 7, 42] {
-            let out = output(wasmdebug().arg(debuggee.path()).args(["exit", &status.to_string()]));
+            let out = output(
+                wasmdebug()
+                    .arg(debuggee.path())
+                    .args(["exit", &status.to_string()]),
+            );
             // Preview 2's `wasi:cli/exit.exit` carries only success or
             // failure, so a component's non-zero exit arrives as 1.
             let expected = match (debuggee, status) {
                 (Debuggee::RustComponent, 1..) => 1,
                 _ => status,
             };
-            assert_eq!(out.status.code(), Some(expected), "{debuggee:?}: {}", stderr(&out));
+            assert_eq!(
+                out.status.code(),
+                Some(expected),
+                "{debuggee:?}: {}",
+                stderr(&out)
+            );
             assert_eq!(stderr(&out), "", "{debuggee:?}");
         }
     }

@@ -73,7 +73,14 @@ mod tests {
 
     #[test]
     fn leb128_lengths() {
-        for (value, length) in [(0, 1), (127, 1), (128, 2), (16_383, 2), (16_384, 3), (u32::MAX, 5)] {
+        for (value, length) in [
+            (0, 1),
+            (127, 1),
+            (128, 2),
+            (16_383, 2),
+            (16_384, 3),
+            (u32::MAX, 5),
+        ] {
             assert_eq!(leb128_length(value), length, "{value}");
         }
     }

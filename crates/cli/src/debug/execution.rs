@@ -20,7 +20,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use anyhow::{Result, bail};
-use wasmtime::{AsContext, AsContextMut, DebugEvent, DebugHandler, Engine, FrameHandle, StoreContextMut};
+use wasmtime::{
+    AsContext, AsContextMut, DebugEvent, DebugHandler, Engine, FrameHandle, StoreContextMut,
+};
 use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
@@ -113,7 +115,9 @@ impl Mailbox {
     fn slots(&self) -> MutexGuard<'_, Slots> {
         // A panic while holding this lock is a bug elsewhere; the data is
         // plain values, so carry on with them.
-        self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -123,7 +127,11 @@ struct Handler(Arc<Mailbox>);
 
 impl Handler {
     /// The stop this event means, or `None` for events that do not pause.
-    fn stop_for(&self, store: &mut StoreContextMut<'_, WasiP1Ctx>, event: &DebugEvent<'_>) -> Option<Stop> {
+    fn stop_for(
+        &self,
+        store: &mut StoreContextMut<'_, WasiP1Ctx>,
+        event: &DebugEvent<'_>,
+    ) -> Option<Stop> {
         let mailbox = &self.0;
         if mailbox.detached.load(Ordering::Relaxed) || mailbox.killed.load(Ordering::Relaxed) {
             return None;
@@ -131,7 +139,9 @@ impl Handler {
         match event {
             DebugEvent::Breakpoint if mailbox.filtering.load(Ordering::Relaxed) => {
                 let location = innermost_location(store)?;
-                lock(&mailbox.emulated).contains_key(&location).then_some(Stop::Breakpoint)
+                lock(&mailbox.emulated)
+                    .contains_key(&location)
+                    .then_some(Stop::Breakpoint)
             }
             // In single-step mode every instruction raises this event.
             DebugEvent::Breakpoint if mailbox.slots().stepping => Some(Stop::Step),
@@ -193,7 +203,9 @@ impl DebugHandler for Handler {
 /// its pc.
 fn innermost_location(store: &mut StoreContextMut<'_, WasiP1Ctx>) -> Option<(u64, u32)> {
     let frame = store.debug_exit_frames().next()?;
-    let (_, pc) = frame.wasm_function_index_and_pc(store.as_context_mut()).ok()??;
+    let (_, pc) = frame
+        .wasm_function_index_and_pc(store.as_context_mut())
+        .ok()??;
     let module = frame.module(store.as_context_mut()).ok()??;
     Some((module.debug_index_in_engine(), pc.raw()))
 }
@@ -287,7 +299,9 @@ impl Execution {
             };
         }
         Ok(match &self.state {
-            State::Paused(_) => StateView::Paused(self.mailbox.slots().stop.clone().unwrap_or(Stop::Step)),
+            State::Paused(_) => {
+                StateView::Paused(self.mailbox.slots().stop.clone().unwrap_or(Stop::Step))
+            }
             State::Running(_) => StateView::Running,
             State::Exited(status) => StateView::Exited(*status),
         })
@@ -355,15 +369,24 @@ impl Execution {
     /// Leaves `paused`: a step runs here and pauses again at once; a
     /// continue hands the program to the runner thread. Paused only.
     pub fn resume(&mut self, mode: ResumeMode) -> Result<std::result::Result<(), StateError>> {
+        match self.state()? {
+            StateView::Paused(_) => {}
+            StateView::Running => return Ok(Err(StateError::NotPaused)),
+            StateView::Exited(_) => return Ok(Err(StateError::Exited)),
+        }
         let filtering = mode == ResumeMode::Continue
             && !self.mailbox.detached.load(Ordering::Relaxed)
             && !lock(&self.mailbox.emulated).is_empty();
         let stepping = mode == ResumeMode::Step || filtering;
         if self.mailbox.slots().stepping != stepping {
             // Switching modes patches the code, so only do it on a change.
-            let switched = self.inspect(move |paused| match paused.store.as_context_mut().edit_breakpoints() {
-                Some(mut edit) => edit.single_step(stepping).map_err(|error| format!("{error:#}")),
-                None => Err("guest debugging is not enabled".to_string()),
+            let switched = self.inspect(move |paused| {
+                match paused.store.as_context_mut().edit_breakpoints() {
+                    Some(mut edit) => edit
+                        .single_step(stepping)
+                        .map_err(|error| format!("{error:#}")),
+                    None => Err("guest debugging is not enabled".to_string()),
+                }
             })?;
             match switched {
                 Ok(Ok(())) => self.mailbox.slots().stepping = stepping,
@@ -427,8 +450,9 @@ impl Execution {
                 StateView::Paused(_) => {
                     // Events no longer pause the program, but breakpoints
                     // would still cost a handler call each: remove them.
-                    self.inspect(remove_all_breakpoints)?
-                        .map_err(|error| anyhow::anyhow!("cannot clear breakpoints: {error:?}"))??;
+                    self.inspect(remove_all_breakpoints)?.map_err(|error| {
+                        anyhow::anyhow!("cannot clear breakpoints: {error:?}")
+                    })??;
                     let _ = self.resume(ResumeMode::Continue)?;
                 }
                 StateView::Running => {
@@ -442,7 +466,8 @@ impl Execution {
 
     fn run_on_runner(&mut self, program: Program) {
         let handoff = Arc::new(Handoff::default());
-        self.runner.run(program, self.mailbox.clone(), handoff.clone());
+        self.runner
+            .run(program, self.mailbox.clone(), handoff.clone());
         self.state = State::Running(handoff);
     }
 }
@@ -572,13 +597,18 @@ impl Handoff {
     fn wait_blocking(&self) {
         let mut returned = lock(&self.returned);
         while !self.done.load(Ordering::Acquire) {
-            returned = self.ready.wait(returned).unwrap_or_else(|poisoned| poisoned.into_inner());
+            returned = self
+                .ready
+                .wait(returned)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
     }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Tells when the program is not running: ready at once unless a continue
@@ -612,7 +642,9 @@ impl Runner {
     }
 
     fn run(&self, program: Program, mailbox: Arc<Mailbox>, handoff: Arc<Handoff>) {
-        if let Err(mpsc::SendError((program, mailbox, handoff))) = self.jobs.send((program, mailbox, handoff)) {
+        if let Err(mpsc::SendError((program, mailbox, handoff))) =
+            self.jobs.send((program, mailbox, handoff))
+        {
             // The runner thread is gone (it only exits when we drop the
             // sender), so run here instead.
             handoff.put(run_until_stop(program, &mailbox));
@@ -623,13 +655,15 @@ impl Runner {
 /// Polls the program until it parks at a stop or ends.
 fn run_until_stop(mut program: Program, mailbox: &Mailbox) -> Returned {
     let mut parked = false;
-    let ending = wasmtime_wasi::runtime::in_tokio(std::future::poll_fn(|cx| match program.as_mut().poll(cx) {
-        Poll::Ready(ending) => Poll::Ready(Some(ending)),
-        Poll::Pending if mailbox.slots().stop.is_some() => {
-            parked = true;
-            Poll::Ready(None)
+    let ending = wasmtime_wasi::runtime::in_tokio(std::future::poll_fn(|cx| {
+        match program.as_mut().poll(cx) {
+            Poll::Ready(ending) => Poll::Ready(Some(ending)),
+            Poll::Pending if mailbox.slots().stop.is_some() => {
+                parked = true;
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
         }
-        Poll::Pending => Poll::Pending,
     }));
     match ending {
         Some(ending) => Returned::Ended(ending),

@@ -59,14 +59,19 @@ impl WasiView for Host {
 type HostResult<T> = wasmtime::Result<Result<T, Error>>;
 
 impl Host {
-    pub fn new(wasi: WasiCtx, execution: Execution) -> Host {
-        Host {
+    pub fn new(wasi: WasiCtx, execution: Execution) -> wasmtime::Result<Host> {
+        let mut host = Host {
             wasi,
             table: ResourceTable::new(),
             execution,
             modules: Vec::new(),
             instances: Vec::new(),
-        }
+        };
+        // Learn the modules while the program is paused at its start, so
+        // `bytecode` answers even once it runs. (An error here only means
+        // the program already ended; the lists stay empty.)
+        let _ = host.refresh()?;
+        Ok(host)
     }
 
     /// Hands the debuggee resource to the component.
@@ -134,7 +139,11 @@ impl Host {
     /// The index of `module`, adding it to the list if it is new.
     fn module_index(&mut self, module: &Module) -> u32 {
         let id = module.debug_index_in_engine();
-        let position = match self.modules.iter().position(|m| m.debug_index_in_engine() == id) {
+        let position = match self
+            .modules
+            .iter()
+            .position(|m| m.debug_index_in_engine() == id)
+        {
             Some(position) => position,
             None => {
                 self.modules.push(module.clone());
@@ -157,13 +166,20 @@ impl Host {
             .ok_or(Error::BadIndex))
     }
 
+    /// The module at `index`. Any state: modules seen at a stop stay known;
+    /// a module the list has not caught up with is a bad index unless paused.
     fn module(&mut self, index: u32) -> HostResult<Module> {
         if index as usize >= self.modules.len() {
-            if let Err(error) = self.refresh()? {
-                return Ok(Err(error));
+            match self.refresh()? {
+                Ok(()) | Err(Error::NotPaused) => {}
+                Err(error) => return Ok(Err(error)),
             }
         }
-        Ok(self.modules.get(index as usize).cloned().ok_or(Error::BadIndex))
+        Ok(self
+            .modules
+            .get(index as usize)
+            .cloned()
+            .ok_or(Error::BadIndex))
     }
 }
 
@@ -315,7 +331,10 @@ impl wit::HostDebuggee for Host {
         })
     }
 
-    fn subscribe(&mut self, _: Resource<DebuggeeHandle>) -> wasmtime::Result<Resource<DynPollable>> {
+    fn subscribe(
+        &mut self,
+        _: Resource<DebuggeeHandle>,
+    ) -> wasmtime::Result<Resource<DynPollable>> {
         let readiness = NotRunning(self.execution.readiness());
         let resource = self.table.push(readiness)?;
         subscribe(&mut self.table, resource)
@@ -326,7 +345,11 @@ impl wit::HostDebuggee for Host {
             wit::ResumeMode::Continue => ResumeMode::Continue,
             wit::ResumeMode::Step => ResumeMode::Step,
         };
-        Ok(self.execution.resume(mode).map_err(trap)?.map_err(state_error))
+        Ok(self
+            .execution
+            .resume(mode)
+            .map_err(trap)?
+            .map_err(state_error))
     }
 
     fn interrupt(&mut self, _: Resource<DebuggeeHandle>) -> wasmtime::Result<()> {
@@ -348,12 +371,17 @@ impl wit::HostDebuggee for Host {
             .iter()
             .map(|module| ModuleInfo {
                 name: module.name().map(str::to_string),
-                size: module.debug_bytecode().map_or(0, |bytes| bytes.len() as u32),
+                size: module
+                    .debug_bytecode()
+                    .map_or(0, |bytes| bytes.len() as u32),
             })
             .collect()))
     }
 
     fn bytecode(&mut self, _: Resource<DebuggeeHandle>, module: u32) -> HostResult<Vec<u8>> {
+        if let StateView::Exited(_) = self.execution.state().map_err(trap)? {
+            return Ok(Err(Error::Exited));
+        }
         let module = match self.module(module)? {
             Ok(module) => module,
             Err(error) => return Ok(Err(error)),
@@ -409,7 +437,12 @@ impl wit::HostDebuggee for Host {
         self.frame_value(frame, index, FrameSlot::Local)
     }
 
-    fn operand(&mut self, _: Resource<DebuggeeHandle>, frame: u32, index: u32) -> HostResult<Value> {
+    fn operand(
+        &mut self,
+        _: Resource<DebuggeeHandle>,
+        frame: u32,
+        index: u32,
+    ) -> HostResult<Value> {
         self.frame_value(frame, index, FrameSlot::Operand)
     }
 
@@ -425,7 +458,9 @@ impl wit::HostDebuggee for Host {
         };
         self.inspect(move |paused| {
             let store = &mut paused.store;
-            let memory = instance.debug_memory(&mut *store, memory).ok_or(Error::BadIndex)?;
+            let memory = instance
+                .debug_memory(&mut *store, memory)
+                .ok_or(Error::BadIndex)?;
             Ok((memory.data_size(&*store) as u64, memory.page_size(&*store)))
         })
     }
@@ -444,7 +479,9 @@ impl wit::HostDebuggee for Host {
         };
         self.inspect(move |paused| {
             let store = &mut paused.store;
-            let memory = instance.debug_memory(&mut *store, memory).ok_or(Error::BadIndex)?;
+            let memory = instance
+                .debug_memory(&mut *store, memory)
+                .ok_or(Error::BadIndex)?;
             let data = memory.data(&*store);
             let range = memory_range(address, u64::from(length), data.len())?;
             Ok(data[range].to_vec())
@@ -465,7 +502,9 @@ impl wit::HostDebuggee for Host {
         };
         self.inspect(move |paused| {
             let store = &mut paused.store;
-            let memory = instance.debug_memory(&mut *store, memory).ok_or(Error::BadIndex)?;
+            let memory = instance
+                .debug_memory(&mut *store, memory)
+                .ok_or(Error::BadIndex)?;
             let data = memory.data_mut(&mut *store);
             let range = memory_range(address, bytes.len() as u64, data.len())?;
             data[range].copy_from_slice(&bytes);
@@ -473,14 +512,21 @@ impl wit::HostDebuggee for Host {
         })
     }
 
-    fn get_global(&mut self, _: Resource<DebuggeeHandle>, instance: u32, global: u32) -> HostResult<Value> {
+    fn get_global(
+        &mut self,
+        _: Resource<DebuggeeHandle>,
+        instance: u32,
+        global: u32,
+    ) -> HostResult<Value> {
         let instance = match self.instance(instance)? {
             Ok(instance) => instance,
             Err(error) => return Ok(Err(error)),
         };
         self.inspect(move |paused| {
             let store = &mut paused.store;
-            let global = instance.debug_global(&mut *store, global).ok_or(Error::BadIndex)?;
+            let global = instance
+                .debug_global(&mut *store, global)
+                .ok_or(Error::BadIndex)?;
             Ok(value_to_wit(&global.get(&mut *store)))
         })
     }
@@ -498,21 +544,32 @@ impl wit::HostDebuggee for Host {
         };
         self.inspect(move |paused| {
             let store = &mut paused.store;
-            let global = instance.debug_global(&mut *store, global).ok_or(Error::BadIndex)?;
+            let global = instance
+                .debug_global(&mut *store, global)
+                .ok_or(Error::BadIndex)?;
             let value = value_from_wit(value).ok_or(Error::TypeMismatch)?;
             // Wasmtime checks the type and mutability.
-            global.set(&mut *store, value).map_err(|_| Error::TypeMismatch)
+            global
+                .set(&mut *store, value)
+                .map_err(|_| Error::TypeMismatch)
         })
     }
 
-    fn table_size(&mut self, _: Resource<DebuggeeHandle>, instance: u32, table: u32) -> HostResult<u64> {
+    fn table_size(
+        &mut self,
+        _: Resource<DebuggeeHandle>,
+        instance: u32,
+        table: u32,
+    ) -> HostResult<u64> {
         let instance = match self.instance(instance)? {
             Ok(instance) => instance,
             Err(error) => return Ok(Err(error)),
         };
         self.inspect(move |paused| {
             let store = &mut paused.store;
-            let table = instance.debug_table(&mut *store, table).ok_or(Error::BadIndex)?;
+            let table = instance
+                .debug_table(&mut *store, table)
+                .ok_or(Error::BadIndex)?;
             Ok(table.size(&*store))
         })
     }
@@ -530,7 +587,9 @@ impl wit::HostDebuggee for Host {
         };
         self.inspect(move |paused| {
             let store = &mut paused.store;
-            let table = instance.debug_table(&mut *store, table).ok_or(Error::BadIndex)?;
+            let table = instance
+                .debug_table(&mut *store, table)
+                .ok_or(Error::BadIndex)?;
             let element = table.get(&mut *store, index).ok_or(Error::OutOfBounds)?;
             Ok(match element.is_null() {
                 true => Value::NullRef,
@@ -539,11 +598,19 @@ impl wit::HostDebuggee for Host {
         })
     }
 
-    fn add_breakpoint(&mut self, _: Resource<DebuggeeHandle>, location: CodeLocation) -> HostResult<()> {
+    fn add_breakpoint(
+        &mut self,
+        _: Resource<DebuggeeHandle>,
+        location: CodeLocation,
+    ) -> HostResult<()> {
         self.edit_breakpoint(location, true)
     }
 
-    fn remove_breakpoint(&mut self, _: Resource<DebuggeeHandle>, location: CodeLocation) -> HostResult<()> {
+    fn remove_breakpoint(
+        &mut self,
+        _: Resource<DebuggeeHandle>,
+        location: CodeLocation,
+    ) -> HostResult<()> {
         self.edit_breakpoint(location, false)
     }
 
@@ -562,9 +629,9 @@ enum FrameSlot {
 impl Host {
     fn instance_index(&mut self, instance: Instance) -> HostResult<u32> {
         let find = |host: &Host| {
-            host.instances
-                .iter()
-                .position(|known| known.instance.debug_index_in_store() == instance.debug_index_in_store())
+            host.instances.iter().position(|known| {
+                known.instance.debug_index_in_store() == instance.debug_index_in_store()
+            })
         };
         if find(self).is_none() {
             if let Err(error) = self.refresh()? {
@@ -579,7 +646,11 @@ impl Host {
 
     fn frame_value(&mut self, frame: u32, index: u32, slot: FrameSlot) -> HostResult<Value> {
         let value = self.inspect(move |paused| {
-            let frame = paused.frames().get(frame as usize).cloned().ok_or(Error::BadIndex)?;
+            let frame = paused
+                .frames()
+                .get(frame as usize)
+                .cloned()
+                .ok_or(Error::BadIndex)?;
             let store = &mut paused.store;
             let count = match slot {
                 FrameSlot::Local => frame.num_locals(&mut *store),
@@ -595,28 +666,30 @@ impl Host {
                 FrameSlot::Local => frame.local(&mut *store, index),
                 FrameSlot::Operand => frame.stack(&mut *store, index),
             };
-            value.map(|value| value_to_wit(&value)).map_err(|_| Error::BadIndex)
+            value
+                .map(|value| value_to_wit(&value))
+                .map_err(|_| Error::BadIndex)
         });
         value
     }
 
+    /// Adds or removes a breakpoint. The pc moves forward to an instruction
+    /// here, not in Wasmtime: Wasmtime 48 forgets where a moved breakpoint
+    /// came from after one removal, so one added twice could not be removed.
     fn edit_breakpoint(&mut self, location: CodeLocation, add: bool) -> HostResult<()> {
         let module = match self.module(location.module)? {
             Ok(module) => module,
             Err(error) => return Ok(Err(error)),
         };
-        let bytecode = module.debug_bytecode().unwrap_or_default();
-        if location.pc as usize >= bytecode.len() {
-            return Ok(Err(Error::OutOfBounds));
+        // Check the state first: editing needs a paused program.
+        if let Err(error) = self.inspect(|_| Ok(()))? {
+            return Ok(Err(error));
         }
+        let bytecode = module.debug_bytecode().unwrap_or_default();
+        let Some(pc) = bytecode::instruction_at_or_after(bytecode, location.pc) else {
+            return Ok(Err(Error::OutOfBounds));
+        };
         if self.execution.emulates_breakpoints() {
-            // Check the state first, as a patched breakpoint would.
-            if let Err(error) = self.inspect(|_| Ok(()))? {
-                return Ok(Err(error));
-            }
-            let Some(pc) = bytecode::instruction_at_or_after(bytecode, location.pc) else {
-                return Ok(Err(Error::OutOfBounds));
-            };
             let module_id = module.debug_index_in_engine();
             self.execution.edit_emulated_breakpoint(module_id, pc, add);
             return Ok(Ok(()));
@@ -625,7 +698,7 @@ impl Host {
             let Some(mut edit) = paused.store.as_context_mut().edit_breakpoints() else {
                 return Ok(Err("guest debugging is not enabled".to_string()));
             };
-            let pc = ModulePC::new(location.pc);
+            let pc = ModulePC::new(pc);
             let result = match add {
                 true => edit.add_breakpoint(&module, pc),
                 false => edit.remove_breakpoint(&module, pc),

@@ -40,7 +40,12 @@ pub struct DebuggerSetup {
 
 /// Runs `program` (compiled by `debug_engine`) under the debugger, and
 /// returns the exit status for the process.
-pub fn run(debug_engine: &Engine, program: &Program, wasi: WasiP1Ctx, setup: DebuggerSetup) -> Result<i32> {
+pub fn run(
+    debug_engine: &Engine,
+    program: &Program,
+    wasi: WasiP1Ctx,
+    setup: DebuggerSetup,
+) -> Result<i32> {
     let execution = start_program(debug_engine, program, wasi)?;
 
     let engine = Engine::default();
@@ -50,10 +55,17 @@ pub fn run(debug_engine: &Engine, program: &Program, wasi: WasiP1Ctx, setup: Deb
     let mut linker = Linker::<Host>::new(&engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     // Interface by interface: `wasi:io/poll` is already there, with WASI.
-    host::wasmdebug::debugger::debuggee::add_to_linker::<Host, HasSelf<Host>>(&mut linker, |host| host)?;
-    host::wasmdebug::debugger::console::add_to_linker::<Host, HasSelf<Host>>(&mut linker, |host| host)?;
+    host::wasmdebug::debugger::debuggee::add_to_linker::<Host, HasSelf<Host>>(
+        &mut linker,
+        |host| host,
+    )?;
+    host::wasmdebug::debugger::console::add_to_linker::<Host, HasSelf<Host>>(
+        &mut linker,
+        |host| host,
+    )?;
 
-    let mut store = Store::new(&engine, Host::new(sandbox(setup.listen), execution));
+    let host = Host::new(sandbox(setup.listen), execution).map_err(anyhow::Error::from)?;
+    let mut store = Store::new(&engine, host);
     let debugger = Debugger::instantiate(&mut store, &component, &linker)
         .map_err(anyhow::Error::from)
         .context("the debugger component does not fit the debug world")?;
@@ -63,7 +75,9 @@ pub fn run(debug_engine: &Engine, program: &Program, wasi: WasiP1Ctx, setup: Deb
     let execution = store.into_data().into_execution();
     match outcome {
         Ok(Ok(())) => execution.finish(),
-        Ok(Err(message)) => debugger_failed(execution, anyhow::anyhow!("the debugger failed: {message}")),
+        Ok(Err(message)) => {
+            debugger_failed(execution, anyhow::anyhow!("the debugger failed: {message}"))
+        }
         Err(trap) => debugger_failed(
             execution,
             anyhow::Error::from(trap).context("the debugger component trapped"),
@@ -143,7 +157,11 @@ mod tests {
         let any_port: SocketAddr = "127.0.0.1:0".parse().unwrap();
         let check = |listen: &SocketAddr, addr: &str, usage, expected| {
             let addr: SocketAddr = addr.parse().unwrap();
-            assert_eq!(is_allowed(listen, addr, usage), expected, "{listen} {addr} {usage:?}");
+            assert_eq!(
+                is_allowed(listen, addr, usage),
+                expected,
+                "{listen} {addr} {usage:?}"
+            );
         };
         check(&listen, "127.0.0.1:4000", SocketAddrUse::TcpBind, true);
         check(&listen, "127.0.0.1:4000", SocketAddrUse::TcpListen, true);
@@ -155,6 +173,11 @@ mod tests {
         check(&listen, "127.0.0.1:5555", SocketAddrUse::TcpAccept, true);
         check(&any_port, "127.0.0.1:0", SocketAddrUse::TcpBind, true);
         check(&any_port, "127.0.0.1:39999", SocketAddrUse::TcpListen, true);
-        check(&any_port, "127.0.0.2:39999", SocketAddrUse::TcpListen, false);
+        check(
+            &any_port,
+            "127.0.0.2:39999",
+            SocketAddrUse::TcpListen,
+            false,
+        );
     }
 }

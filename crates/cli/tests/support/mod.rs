@@ -127,3 +127,188 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// The built-in debugger component (`crates/gdbstub-component`), built for
+/// wasm32-wasip2 in release mode on first use.
+pub fn gdbstub_component() -> &'static Path {
+    static COMPONENT: OnceLock<PathBuf> = OnceLock::new();
+    COMPONENT.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .current_dir(workspace_root())
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "wasmdebug-gdbstub-component",
+                "--target",
+                "wasm32-wasip2",
+                "--release",
+            ])
+            .arg("--target-dir")
+            .arg(target_dir())
+            .status()
+            .expect("cargo runs");
+        assert!(
+            status.success(),
+            "cargo failed to build the gdbstub component"
+        );
+        target_dir().join("wasm32-wasip2/release/wasmdebug_gdbstub_component.wasm")
+    })
+}
+
+/// The scripted test debugger component (`crates/test-debugger`), building
+/// it on first use.
+pub fn test_debugger() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let target = "wasm32-wasip2";
+        let status = Command::new(cargo)
+            .current_dir(workspace_root())
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "wasmdebug-test-debugger",
+                "--target",
+                target,
+                // Optimized, it is a tenth of the size and compiles in a
+                // fraction of the time at every run.
+                "--release",
+            ])
+            .arg("--target-dir")
+            .arg(target_dir())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "cargo failed to build the test debugger");
+        target_dir()
+            .join(target)
+            .join("release/wasmdebug_test_debugger.wasm")
+    })
+}
+
+/// Like `output`, but kills the command if it has not ended within `limit`
+/// and panics with what it printed, so a hung debuggee fails one test
+/// instead of stalling the run.
+pub fn output_within(command: &mut Command, limit: std::time::Duration) -> Output {
+    use std::io::Read;
+    use std::process::Stdio;
+
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wasmdebug runs");
+    // Drain both pipes on their own threads so a chatty child never blocks.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for wasmdebug") {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let output = Output {
+        status: status.unwrap_or_default(),
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    };
+    assert!(
+        status.is_some(),
+        "{command:?} did not end within {limit:?}\nstdout:\n{}\nstderr:\n{}",
+        self::stdout(&output),
+        self::stderr(&output)
+    );
+    output
+}
+
+/// A `wasmdebug run -g 127.0.0.1:0 -D debugger=<the gdbstub component>` in
+/// the background, with its stderr line by line.
+pub struct Served {
+    child: std::process::Child,
+    /// Where the debugger listens, from its `Debugger listening on` line.
+    pub addr: String,
+    stderr: std::sync::mpsc::Receiver<String>,
+}
+
+impl Served {
+    pub fn start(debuggee: Debuggee, args: &[&str]) -> Served {
+        use std::io::BufRead;
+        let mut child = wasmdebug()
+            .arg("run")
+            .args(["-g", "127.0.0.1:0", "-D"])
+            .arg(format!("debugger={}", gdbstub_component().display()))
+            .arg(debuggee.path())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("wasmdebug starts");
+        let pipe = child.stderr.take().expect("piped stderr");
+        let (lines, stderr) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut served = Served {
+            child,
+            addr: String::new(),
+            stderr,
+        };
+        let line = served.wait_line("Debugger listening on ");
+        served.addr = line["Debugger listening on ".len()..].trim().to_string();
+        let connect = served.wait_line("Connect with: ");
+        assert!(
+            connect.contains(&format!("connect://{}", served.addr)),
+            "{connect}"
+        );
+        served
+    }
+
+    /// Waits for a stderr line containing `text`.
+    pub fn wait_line(&self, text: &str) -> String {
+        loop {
+            match self.stderr.recv_timeout(std::time::Duration::from_secs(60)) {
+                Ok(line) if line.contains(text) => return line,
+                Ok(_) => continue,
+                Err(e) => panic!("no stderr line with {text:?}: {e}"),
+            }
+        }
+    }
+
+    /// Waits for the CLI to end; returns its exit status and stdout.
+    pub fn finish(mut self) -> (Option<i32>, String) {
+        use std::io::Read;
+        let status = self.child.wait().expect("wasmdebug ends");
+        let mut stdout = String::new();
+        if let Some(mut out) = self.child.stdout.take() {
+            let _ = out.read_to_string(&mut stdout);
+        }
+        (status.code(), stdout)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,779 @@
+//! The debug world's host, driven by the scripted test debugger against the C and Rust debuggees.
+//!
+//! Each case is a script of `(command, expected line)` pairs run by
+//! `check`. An expected line is a pattern: `*` matches any text, `{name}`
+//! captures text the first time and must match the same text afterwards.
+//! Captures also fill `{name}` in later commands, so a value seen in one run
+//! (a pc, an address) can be used by the next: the debuggees are
+//! deterministic.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use support::{Debuggee, output_within, stderr, stdout, test_debugger, wasmdebug};
+
+const BASIC_OUTPUT: &str = "factorial(5) = 120\nsum = 110\ncounter = 4\n";
+
+/// No run takes this long unless the host hangs.
+const LIMIT: Duration = Duration::from_secs(120);
+
+type Vars = BTreeMap<String, String>;
+
+/// Runs `program` under the test debugger with the commands of `script`,
+/// and checks each command's line, the program's stdout (a pattern) and the
+/// CLI's exit status. Returns the stderr for further checks.
+fn check(
+    debuggee: Debuggee,
+    program: &[&str],
+    script: &[(&str, &str)],
+    expected_stdout: &str,
+    expected_status: i32,
+    vars: &mut Vars,
+) -> String {
+    let commands: Vec<String> = script
+        .iter()
+        .map(|(command, _)| substitute(command, vars))
+        .collect();
+    let mut command = wasmdebug();
+    command
+        .arg("run")
+        .arg("-D")
+        .arg(format!("debugger={}", test_debugger().display()));
+    for text in &commands {
+        command.arg("-D").arg(format!("arg={text}"));
+    }
+    command.arg(debuggee.path()).args(program);
+    let out = output_within(&mut command, LIMIT);
+    let (out_text, err_text) = (stdout(&out), stderr(&out));
+    let context = || {
+        format!(
+            "{debuggee:?} {program:?}\nscript: {commands:#?}\nstdout:\n{out_text}\nstderr:\n{err_text}"
+        )
+    };
+
+    // The component's lines, in command order; the host may print others.
+    let mut lines = err_text.lines();
+    for (text, (_, pattern)) in commands.iter().zip(script) {
+        let prefix = format!("{text} -> ");
+        let actual = lines
+            .by_ref()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .unwrap_or("<no line>");
+        assert!(
+            matches(pattern, actual, vars),
+            "`{text}`: expected `{pattern}`, got `{actual}`\n{}",
+            context()
+        );
+    }
+    assert!(
+        matches(expected_stdout, &out_text, vars),
+        "stdout: expected {expected_stdout:?}\n{}",
+        context()
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(expected_status),
+        "exit status\n{}",
+        context()
+    );
+    err_text
+}
+
+/// Replaces each `{name}` in `command` by its captured value.
+fn substitute(command: &str, vars: &Vars) -> String {
+    let mut text = command.to_string();
+    while let Some(start) = text.find('{') {
+        let end = start + text[start..].find('}').expect("`{` closed by `}`");
+        let name = &text[start + 1..end];
+        let value = vars
+            .get(name)
+            .unwrap_or_else(|| panic!("`{command}` uses `{{{name}}}` before it is captured"));
+        text.replace_range(start..=end, value);
+    }
+    text
+}
+
+/// Whether `text` matches `pattern`; on success the captures join `vars`.
+fn matches(pattern: &str, text: &str, vars: &mut Vars) -> bool {
+    let mut trial = vars.clone();
+    let matched = match_here(pattern, text, &mut trial);
+    if matched {
+        *vars = trial;
+    }
+    matched
+}
+
+fn match_here(pattern: &str, text: &str, vars: &mut Vars) -> bool {
+    let splits = |from: usize| (from..=text.len()).filter(|&i| text.is_char_boundary(i));
+    if pattern.is_empty() {
+        return text.is_empty();
+    }
+    if let Some(rest) = pattern.strip_prefix('*') {
+        return splits(0).any(|i| attempt(rest, &text[i..], vars, None));
+    }
+    if let Some(close) = pattern.strip_prefix('{').and_then(|p| p.find('}')) {
+        let name = &pattern[1..=close];
+        let rest = &pattern[close + 2..];
+        if let Some(value) = vars.get(name).cloned() {
+            return text
+                .strip_prefix(value.as_str())
+                .is_some_and(|text| match_here(rest, text, vars));
+        }
+        // Shortest first, so a capture stops at the text that follows it.
+        return splits(1).any(|i| attempt(rest, &text[i..], vars, Some((name, &text[..i]))));
+    }
+    let literal_end = pattern[1..]
+        .find(['*', '{'])
+        .map_or(pattern.len(), |i| i + 1);
+    text.strip_prefix(&pattern[..literal_end])
+        .is_some_and(|text| match_here(&pattern[literal_end..], text, vars))
+}
+
+/// Matches `rest` with an optional new capture, keeping `vars` unchanged on failure.
+fn attempt(rest: &str, text: &str, vars: &mut Vars, capture: Option<(&str, &str)>) -> bool {
+    let mut trial = vars.clone();
+    if let Some((name, value)) = capture {
+        trial.insert(name.to_string(), value.to_string());
+    }
+    let matched = match_here(rest, text, &mut trial);
+    if matched {
+        *vars = trial;
+    }
+    matched
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What one run at `factorial` finds out about each debuggee: `{body}` and
+/// `{code}` (factorial's first byte and first instruction, as `M:0xPC`),
+/// `{module}` and `{inst}` (the module and instance running it).
+fn facts(debuggee: Debuggee) -> Vars {
+    static FACTS: [OnceLock<Vars>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = Debuggee::ALL
+        .iter()
+        .position(|d| *d == debuggee)
+        .expect("a known debuggee");
+    FACTS[slot]
+        .get_or_init(|| {
+            let mut vars = Vars::new();
+            check(
+                debuggee,
+                &[],
+                &[
+                    (
+                        "func-start factorial",
+                        "func {func} body {body} code {code}",
+                    ),
+                    ("frames", "#0 func * at *, instance *, locals *, operands *"),
+                    ("break factorial", "ok {body}"),
+                    ("continue", "paused(breakpoint)"),
+                    (
+                        "frames",
+                        "#0 func {func} (*factorial) at {code}, instance {inst}, *",
+                    ),
+                ],
+                BASIC_OUTPUT,
+                0,
+                &mut vars,
+            );
+            let module = vars["code"].split(':').next().expect("M:0xPC").to_string();
+            vars.insert("module".into(), module);
+            vars
+        })
+        .clone()
+}
+
+#[test]
+fn breakpoint_at_a_functions_first_byte_stops_at_its_first_instruction() {
+    for debuggee in Debuggee::ALL {
+        let mut vars = facts(debuggee);
+        assert_ne!(
+            vars["body"], vars["code"],
+            "{debuggee:?}: the locals come first"
+        );
+        check(
+            debuggee,
+            &[],
+            &[
+                ("state", "paused(entry)"),
+                ("break-pc {body}", "ok"),
+                ("continue", "paused(breakpoint)"),
+                ("state", "paused(breakpoint)"),
+                ("pc", "{code}"),
+                ("local 0 0", "i32:5"),
+                ("continue", "paused(breakpoint)"),
+                ("pc", "{code}"),
+                ("local 0 0", "i32:4"),
+                // The second hit is a recursive call: factorial's caller is factorial.
+                (
+                    "frames",
+                    "#0 func {func} (*factorial) at {code}, * | #1 func {func} (*factorial) at *",
+                ),
+                ("unbreak-pc {body}", "ok"),
+                ("continue", "exited(0)"),
+            ],
+            BASIC_OUTPUT,
+            0,
+            &mut vars,
+        );
+    }
+}
+
+#[test]
+fn steps_advance_one_instruction_and_stay_paused() {
+    for debuggee in Debuggee::ALL {
+        let mut vars = facts(debuggee);
+        check(
+            debuggee,
+            &[],
+            &[
+                ("break factorial", "ok {body}"),
+                ("continue", "paused(breakpoint)"),
+                ("instructions factorial 4", "{code} {i1} {i2} {i3}"),
+                ("frames", "#0 * operands 0 | *"),
+                // The first instruction reads the stack pointer global onto the stack.
+                ("instruction-at {code}", "GlobalGet"),
+                ("step", "paused(step) at {i1}"),
+                ("state", "paused(step)"),
+                (
+                    "frames",
+                    "#0 func {func} (*factorial) at {i1}, * operands 1 | *",
+                ),
+                ("operand 0 0", "i32:{sp}"),
+                ("global {inst} 0", "i32:{sp}"),
+                ("step", "paused(step) at {i2}"),
+                ("pc", "{i2}"),
+                ("step 1", "paused(step) at {i3}"),
+                ("continue", "paused(breakpoint)"),
+                ("local 0 0", "i32:4"),
+            ],
+            BASIC_OUTPUT,
+            0,
+            &mut vars,
+        );
+        // N steps in one command land where N single steps do.
+        check(
+            debuggee,
+            &[],
+            &[
+                ("break factorial", "ok {body}"),
+                ("continue", "paused(breakpoint)"),
+                ("step 3", "paused(step) at {i3}"),
+                ("step 0", "paused(step) at {i3}"),
+            ],
+            BASIC_OUTPUT,
+            0,
+            &mut vars,
+        );
+    }
+}
+
+#[test]
+fn reads_and_writes_memory_behind_a_string_argument() {
+    let original = hex(b"hello from wasm");
+    for debuggee in Debuggee::ALL {
+        let mut vars = facts(debuggee);
+        vars.insert("original".into(), original.clone());
+        vars.insert("shout".into(), hex(b"HELLO FROM TEST"));
+        vars.insert("other".into(), hex(b"GREETINGS WASM!"));
+        check(
+            debuggee,
+            &["message"],
+            &[
+                ("break show_message", "ok *"),
+                ("continue", "paused(breakpoint)"),
+                ("frames", "#0 func * (*show_message) at *"),
+                ("read-local-pointer 0 0 15", "{original}"),
+                ("local 0 0", "i32:{text}"),
+                ("memory-size {inst} 0", "{size} bytes, page 65536"),
+            ],
+            "message: hello from wasm\n",
+            0,
+            &mut vars,
+        );
+        let text: u64 = vars["text"].parse().expect("an address");
+        let size: u64 = vars["size"].parse().expect("a size");
+        assert!(
+            text > 0 && text + 15 <= size,
+            "{debuggee:?}: {text} in {size}"
+        );
+
+        // The program prints what the debugger wrote.
+        check(
+            debuggee,
+            &["message"],
+            &[
+                ("break show_message", "ok *"),
+                ("continue", "paused(breakpoint)"),
+                ("read {inst} 0 {text} 15", "{original}"),
+                ("write {inst} 0 {text} {shout}", "ok"),
+                ("read-local-pointer 0 0 15", "{shout}"),
+            ],
+            "message: HELLO FROM TEST\n",
+            0,
+            &mut vars,
+        );
+        check(
+            debuggee,
+            &["message"],
+            &[
+                ("break show_message", "ok *"),
+                ("continue", "paused(breakpoint)"),
+                ("write-local-pointer 0 0 {other}", "ok"),
+                ("read {inst} 0 {text} 15", "{other}"),
+                ("continue", "exited(0)"),
+            ],
+            "message: GREETINGS WASM!\n",
+            0,
+            &mut vars,
+        );
+    }
+}
+
+#[test]
+fn reads_and_sets_the_stack_pointer_global() {
+    for debuggee in Debuggee::ALL {
+        let mut vars = facts(debuggee);
+        check(
+            debuggee,
+            &[],
+            &[
+                ("break factorial", "ok *"),
+                ("continue", "paused(breakpoint)"),
+                ("global {inst} 0", "i32:{sp}"),
+                ("memory-size {inst} 0", "{size} bytes, page 65536"),
+                ("set-global {inst} 0 i64:1024", "error: type-mismatch"),
+                ("global {inst} 0", "i32:{sp}"),
+                ("global {inst} 99999", "error: bad-index"),
+                ("set-global {inst} 99999 i32:0", "error: bad-index"),
+            ],
+            BASIC_OUTPUT,
+            0,
+            &mut vars,
+        );
+        let sp: i64 = vars["sp"].parse().expect("a number");
+        let size: i64 = vars["size"].parse().expect("a size");
+        assert!(
+            sp > 1024 && sp <= size && sp % 16 == 0,
+            "{debuggee:?}: implausible stack pointer {sp} in {size}"
+        );
+
+        // factorial has not yet read the stack pointer: moving it down leaves
+        // a gap, and every caller restores its own value on return.
+        vars.insert("lower".into(), (sp - 1024).to_string());
+        check(
+            debuggee,
+            &[],
+            &[
+                ("break factorial", "ok *"),
+                ("continue", "paused(breakpoint)"),
+                ("set-global {inst} 0 i32:{lower}", "ok"),
+                ("global {inst} 0", "i32:{lower}"),
+                ("step", "paused(step) at *"),
+                ("operand 0 0", "i32:{lower}"),
+                ("unbreak factorial", "ok *"),
+            ],
+            BASIC_OUTPUT,
+            0,
+            &mut vars,
+        );
+    }
+}
+
+#[test]
+fn interrupt_stops_an_infinite_loop() {
+    for debuggee in Debuggee::ALL {
+        check(
+            debuggee,
+            &["spin"],
+            &[
+                // Interrupting a paused program does nothing.
+                ("interrupt", "ok"),
+                ("state", "paused(entry)"),
+                ("resume", "ok"),
+                ("sleep 200", "ok"),
+                ("state", "running"),
+                ("interrupt", "ok"),
+                ("wait", "paused(interrupted)"),
+                ("frames", "#0 func * (*spin_forever) at *"),
+                ("step", "paused(step) at *"),
+                ("frames", "#0 func * (*spin_forever) at *"),
+                ("kill", "ok"),
+                ("state", "exited(137)"),
+            ],
+            "spinning\n",
+            137,
+            &mut Vars::new(),
+        );
+    }
+}
+
+#[test]
+fn calls_in_the_wrong_state_fail_and_change_nothing() {
+    for debuggee in Debuggee::ALL {
+        check(
+            debuggee,
+            &["spin"],
+            &[
+                ("resume", "ok"),
+                ("sleep 100", "ok"),
+                ("resume", "error: not-paused"),
+                ("step", "error: not-paused"),
+                ("frames", "error: not-paused"),
+                ("pc", "error: not-paused"),
+                ("local 0 0", "error: not-paused"),
+                ("operand 0 0", "error: not-paused"),
+                ("modules", "error: not-paused"),
+                ("instances", "error: not-paused"),
+                ("memory-size 0 0", "error: not-paused"),
+                ("read 0 0 0 4", "error: not-paused"),
+                ("write 0 0 0 00", "error: not-paused"),
+                ("global 0 0", "error: not-paused"),
+                ("set-global 0 0 i32:0", "error: not-paused"),
+                ("table-size 0 0", "error: not-paused"),
+                ("break-pc 0:0", "error: not-paused"),
+                ("unbreak-pc 0:0", "error: not-paused"),
+                // The bytecode is readable in any state but exited.
+                ("bytecode-magic 0", "0061736d"),
+                ("state", "running"),
+                ("kill", "ok"),
+                ("state", "exited(137)"),
+            ],
+            "spinning\n",
+            137,
+            &mut Vars::new(),
+        );
+        check(
+            debuggee,
+            &["exit", "7"],
+            &[
+                ("continue", "exited(*)"),
+                ("resume", "error: exited"),
+                ("step", "error: exited"),
+                ("frames", "error: exited"),
+                ("modules", "error: exited"),
+                ("instances", "error: exited"),
+                ("bytecode-magic 0", "error: exited"),
+                ("local 0 0", "error: exited"),
+                ("read 0 0 0 4", "error: exited"),
+                ("global 0 0", "error: exited"),
+                ("break-pc 0:0", "error: exited"),
+                ("interrupt", "ok"),
+                ("kill", "ok"),
+                ("wait", "exited(*)"),
+            ],
+            "",
+            exit_status(debuggee, 7),
+            &mut Vars::new(),
+        );
+    }
+}
+
+#[test]
+fn bad_indices_and_addresses_are_errors() {
+    for debuggee in Debuggee::ALL {
+        let mut vars = facts(debuggee);
+        check(
+            debuggee,
+            &[],
+            &[
+                ("modules", "{count}: #0 *"),
+                ("bytecode-magic 0", "0061736d"),
+                ("bytecode-magic 4096", "error: bad-index"),
+                ("instances", "*#{inst} module {module}, memories 1, *"),
+                ("break factorial", "ok *"),
+                ("continue", "paused(breakpoint)"),
+                ("local 0 9999", "error: bad-index"),
+                ("local 9999 0", "error: bad-index"),
+                ("operand 0 0", "error: bad-index"),
+                ("memory-size {inst} 99", "error: bad-index"),
+                ("memory-size 9999 0", "error: bad-index"),
+                ("read {inst} 0 0xffffffffff 4", "error: out-of-bounds"),
+                ("write {inst} 0 0xffffffffff 00", "error: out-of-bounds"),
+                ("read {inst} 0 0 0", ""),
+                ("table-size {inst} 99", "error: bad-index"),
+                ("break-pc 4096:0", "error: bad-index"),
+            ],
+            BASIC_OUTPUT,
+            0,
+            &mut vars,
+        );
+    }
+}
+
+#[test]
+fn a_trap_pauses_at_the_trapping_instruction_then_ends_the_program() {
+    for debuggee in Debuggee::ALL {
+        // Unoptimized Rust keeps `core::arch::wasm32::unreachable` as a
+        // function of its own: the innermost frame, called by level_two.
+        let frames = match debuggee {
+            Debuggee::C => "#0 func * (level_two) at {trap}, * | #1 func * (level_one) at *",
+            Debuggee::RustModule | Debuggee::RustComponent => {
+                "#0 func * (core::core_arch::wasm32::unreachable) at {trap}, * \
+                 | #1 func * (debuggee::level_two) at *, * | #2 func * (debuggee::level_one) at *"
+            }
+        };
+        let mut vars = Vars::new();
+        let err = check(
+            debuggee,
+            &["trap"],
+            &[
+                ("continue", "paused(trap(*unreachable*))"),
+                ("frames", frames),
+                ("pc", "{trap}"),
+                ("continue", "exited(134)"),
+                ("state", "exited(134)"),
+            ],
+            "about to trap\n",
+            134,
+            &mut vars,
+        );
+        assert!(
+            err.contains("unreachable"),
+            "{debuggee:?}: the CLI reports the trap\n{err}"
+        );
+        // The trap's pc is the `unreachable` instruction itself.
+        check(
+            debuggee,
+            &["trap"],
+            &[
+                ("instruction-at {trap}", "Unreachable"),
+                ("continue", "paused(trap(*))"),
+                ("pc", "{trap}"),
+                ("kill", "ok"),
+            ],
+            "about to trap\n",
+            137,
+            &mut vars,
+        );
+    }
+}
+
+/// What a program's `exit(status)` becomes: a component's `wasi:cli/exit`
+/// carries only success or failure.
+fn exit_status(debuggee: Debuggee, status: i32) -> i32 {
+    match (debuggee, status) {
+        (Debuggee::RustComponent, 1..) => 1,
+        _ => status,
+    }
+}
+
+#[test]
+fn exit_status_reaches_the_debugger_and_the_cli() {
+    for debuggee in Debuggee::ALL {
+        let status = exit_status(debuggee, 7);
+        check(
+            debuggee,
+            &["exit", "7"],
+            &[
+                ("continue", &format!("exited({status})")),
+                ("state", &format!("exited({status})")),
+            ],
+            "",
+            status,
+            &mut Vars::new(),
+        );
+    }
+}
+
+#[test]
+fn kill_ends_the_program() {
+    for debuggee in Debuggee::ALL {
+        let err = check(
+            debuggee,
+            &["trap"],
+            &[
+                ("break level_one", "ok *"),
+                ("continue", "paused(breakpoint)"),
+                ("kill", "ok"),
+                ("state", "exited(137)"),
+                ("wait", "exited(137)"),
+                ("frames", "error: exited"),
+                ("continue", "error: exited"),
+            ],
+            "about to trap\n",
+            137,
+            &mut Vars::new(),
+        );
+        assert!(
+            !err.contains("unreachable"),
+            "{debuggee:?}: killed before the trap\n{err}"
+        );
+        check(
+            debuggee,
+            &[],
+            &[("kill", "ok"), ("state", "exited(137)")],
+            "",
+            137,
+            &mut Vars::new(),
+        );
+    }
+}
+
+#[test]
+fn breakpoints_are_counted() {
+    for debuggee in Debuggee::ALL {
+        let mut vars = facts(debuggee);
+        // Two adds at one pc need two removes.
+        check(
+            debuggee,
+            &[],
+            &[
+                ("break factorial", "ok {body}"),
+                ("break factorial", "ok {body}"),
+                ("unbreak factorial", "ok {body}"),
+                ("continue", "paused(breakpoint)"),
+                ("local 0 0", "i32:5"),
+                ("unbreak factorial", "ok {body}"),
+                ("continue", "exited(0)"),
+            ],
+            BASIC_OUTPUT,
+            0,
+            &mut vars,
+        );
+        // So do two pcs that move to the same instruction; removing one
+        // that is not set does nothing.
+        check(
+            debuggee,
+            &[],
+            &[
+                ("unbreak-pc {code}", "ok"),
+                ("break-pc {body}", "ok"),
+                ("break-pc {code}", "ok"),
+                ("unbreak-pc {body}", "ok"),
+                ("continue", "paused(breakpoint)"),
+                ("pc", "{code}"),
+                ("unbreak-pc {code}", "ok"),
+                ("unbreak-pc {code}", "ok"),
+                ("continue", "exited(0)"),
+            ],
+            BASIC_OUTPUT,
+            0,
+            &mut vars,
+        );
+    }
+}
+
+#[test]
+fn returning_while_paused_lets_the_program_finish() {
+    for debuggee in Debuggee::ALL {
+        // Even with the breakpoint still set, the program runs to its end.
+        check(
+            debuggee,
+            &[],
+            &[
+                ("break factorial", "ok *"),
+                ("continue", "paused(breakpoint)"),
+            ],
+            BASIC_OUTPUT,
+            0,
+            &mut Vars::new(),
+        );
+        check(
+            debuggee,
+            &[],
+            &[("step 5", "paused(step) at *")],
+            BASIC_OUTPUT,
+            0,
+            &mut Vars::new(),
+        );
+        check(
+            debuggee,
+            &["exit", "7"],
+            &[],
+            "",
+            exit_status(debuggee, 7),
+            &mut Vars::new(),
+        );
+    }
+}
+
+#[test]
+fn modules_and_instances_describe_the_program() {
+    for debuggee in Debuggee::ALL {
+        let mut vars = facts(debuggee);
+        check(
+            debuggee,
+            &[],
+            &[
+                ("modules", "*#{module} * (* bytes)*"),
+                (
+                    "instances",
+                    "*#{inst} module {module}, memories 1, globals *, tables *, functions *",
+                ),
+            ],
+            BASIC_OUTPUT,
+            0,
+            &mut vars,
+        );
+    }
+    let mut vars = Vars::new();
+    check(
+        Debuggee::C,
+        &[],
+        &[
+            ("modules", "1: #0 * ({size} bytes)"),
+            ("instances", "1: #0 module 0, *"),
+        ],
+        BASIC_OUTPUT,
+        0,
+        &mut vars,
+    );
+    let size = std::fs::metadata(Debuggee::C.path())
+        .expect("built C debuggee")
+        .len();
+    assert_eq!(
+        vars["size"],
+        size.to_string(),
+        "a core module is its own bytecode"
+    );
+}
+
+#[test]
+fn a_malformed_script_is_refused_before_it_runs() {
+    let mut command = wasmdebug();
+    command
+        .arg("run")
+        .arg("-D")
+        .arg(format!("debugger={}", test_debugger().display()))
+        .args(["-D", "arg=state", "-D", "arg=frobnicate 3"])
+        .arg(Debuggee::C.path());
+    let out = output_within(&mut command, LIMIT);
+    let err = stderr(&out);
+    assert!(
+        err.contains("command 2 `frobnicate 3`: unknown command `frobnicate`"),
+        "{err}"
+    );
+    assert!(!err.contains("state -> "), "nothing ran: {err}");
+    assert_eq!(stdout(&out), "", "{err}");
+    assert_eq!(out.status.code(), Some(1), "{err}");
+}
+
+#[test]
+fn patterns_capture_and_compare() {
+    let mut vars = Vars::new();
+    assert!(matches(
+        "func {f} body {b} code {c}",
+        "func 3 body 0:0x10 code 0:0x12",
+        &mut vars
+    ));
+    assert_eq!(
+        (&*vars["f"], &*vars["b"], &*vars["c"]),
+        ("3", "0:0x10", "0:0x12")
+    );
+    assert!(matches("at {b}*", "at 0:0x10, more", &mut vars));
+    assert!(!matches("at {b}", "at 0:0x11", &mut vars));
+    assert!(matches(
+        "#0 * (*factorial) at *",
+        "#0 func 5 (debuggee::factorial) at 0:0x1",
+        &mut vars
+    ));
+    assert!(!matches("{new} x", "y", &mut vars));
+    assert!(!vars.contains_key("new"), "a failed match captures nothing");
+    assert_eq!(substitute("read {b} 4", &vars), "read 0:0x10 4");
+}

@@ -1,0 +1,509 @@
+//! A stock LLDB (23, with its Wasm plugin) debugging the example programs
+//! through `wasmdebug run -g`, as a user would.
+//!
+//! LLDB's wording varies between versions, so each test matches the lines
+//! that matter, in order, and nothing else. LLDB comes from `ci/setup.sh`
+//! (`target/lldb-venv`), or from `$LLDB`.
+
+#![cfg(feature = "gdbstub")]
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::Debuggee;
+
+/// How long one LLDB session may take before the test fails.
+const SESSION_LIMIT: Duration = Duration::from_secs(120);
+
+fn lldb() -> PathBuf {
+    if let Some(path) = std::env::var_os("LLDB") {
+        return PathBuf::from(path);
+    }
+    let venv = support::target_dir().join("lldb-venv/bin/lldb");
+    assert!(
+        venv.exists(),
+        "no LLDB at {venv:?}: run ci/setup.sh, or set LLDB"
+    );
+    venv
+}
+
+/// `wasmdebug run -g` on a program, paused at its first instruction.
+struct Runtime {
+    child: Child,
+    addr: SocketAddr,
+    stderr: std::thread::JoinHandle<String>,
+    stdout: std::thread::JoinHandle<String>,
+}
+
+impl Runtime {
+    fn start(debuggee: Debuggee, args: &[&str]) -> Runtime {
+        let mut child = support::wasmdebug()
+            .args(["run", "-g", "127.0.0.1:0"])
+            .arg(debuggee.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("wasmdebug starts");
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut seen = String::new();
+        let addr = loop {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).unwrap() == 0 {
+                panic!("wasmdebug exited before listening: {seen}");
+            }
+            seen.push_str(&line);
+            if let Some(addr) = line.trim().strip_prefix("Debugger listening on ") {
+                break addr.parse().expect("a socket address");
+            }
+        };
+        let stderr = std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = stderr.read_to_string(&mut rest);
+            seen + &rest
+        });
+        let mut stdout = child.stdout.take().unwrap();
+        let stdout = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stdout.read_to_string(&mut text);
+            text
+        });
+        Runtime {
+            child,
+            addr,
+            stderr,
+            stdout,
+        }
+    }
+
+    /// Waits for the runtime to exit and returns (status, stdout, stderr).
+    fn finish(mut self) -> (Option<i32>, String, String) {
+        let status = wait_within(&mut self.child, Duration::from_secs(30));
+        let stdout = self.stdout.join().unwrap();
+        let stderr = self.stderr.join().unwrap();
+        (status, stdout, stderr)
+    }
+}
+
+/// Waits for `child`, killing it (and failing) when it takes too long.
+fn wait_within(child: &mut Child, limit: Duration) -> Option<i32> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("process still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs LLDB in batch mode with `commands` and returns everything it printed.
+fn run_lldb(commands: &[String]) -> String {
+    run_lldb_with_crash_commands(commands, &[])
+}
+
+/// Like `run_lldb`, with `on_crash` run instead of the rest of `commands`
+/// once the program stops on a signal (batch mode's `-k`).
+fn run_lldb_with_crash_commands(commands: &[String], on_crash: &[&str]) -> String {
+    let mut command = Command::new(lldb());
+    command.arg("--batch").arg("--no-lldbinit");
+    for line in commands {
+        command.arg("-o").arg(line);
+    }
+    for line in on_crash {
+        command.arg("-k").arg(line);
+    }
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lldb runs");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    wait_within(&mut child, SESSION_LIMIT);
+    out.join().unwrap() + &err.join().unwrap()
+}
+
+/// A finished session: what LLDB printed, and how the runtime ended.
+struct Session {
+    lldb: String,
+    status: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Debugs `debuggee ARGS` with LLDB attached, running `commands` after
+/// connecting. The commands must end the program (run it out, detach or
+/// kill): a disconnect alone leaves it paused for the next client.
+fn attach(debuggee: Debuggee, args: &[&str], commands: &[&str]) -> Session {
+    attach_with_crash_commands(debuggee, args, commands, &[])
+}
+
+/// Like `attach`, with `on_crash` run once the program stops on a signal.
+fn attach_with_crash_commands(
+    debuggee: Debuggee,
+    args: &[&str],
+    commands: &[&str],
+    on_crash: &[&str],
+) -> Session {
+    let runtime = Runtime::start(debuggee, args);
+    let mut all = vec![format!(
+        "process connect --plugin wasm connect://{}",
+        runtime.addr
+    )];
+    all.extend(commands.iter().map(|command| command.to_string()));
+    let lldb = run_lldb_with_crash_commands(&all, on_crash);
+    let (status, stdout, stderr) = runtime.finish();
+    Session {
+        lldb,
+        status,
+        stdout,
+        stderr,
+    }
+}
+
+/// Checks that the `expected` pieces appear in `text` in this order.
+#[track_caller]
+fn assert_in_order(text: &str, expected: &[&str]) {
+    let mut rest = text;
+    for wanted in expected {
+        match rest.find(wanted) {
+            Some(at) => rest = &rest[at + wanted.len()..],
+            None => panic!("expected {wanted:?} (in order {expected:?}) in:\n{text}"),
+        }
+    }
+}
+
+impl Session {
+    #[track_caller]
+    fn expect(&self, lldb: &[&str], status: i32) {
+        assert_in_order(&self.lldb, lldb);
+        assert_eq!(
+            self.status,
+            Some(status),
+            "runtime status; stderr:\n{}\nlldb:\n{}",
+            self.stderr,
+            self.lldb
+        );
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+    }
+}
+
+#[test]
+fn breakpoint_by_function_backtrace_and_arguments() {
+    for debuggee in Debuggee::ALL {
+        let session = attach(
+            debuggee,
+            &["basic"],
+            &[
+                "b factorial",
+                "c",
+                "bt",
+                "frame variable",
+                "c",
+                "frame variable",
+                "process kill",
+            ],
+        );
+        session.expect(
+            &[
+                "stop reason = breakpoint 1.1",
+                "factorial",
+                "n=5",
+                "frame #1",
+                "run_basic",
+                "frame #2",
+                "main",
+                "n = 5",
+                "stop reason = breakpoint 1.1",
+                "n = 4",
+            ],
+            137,
+        );
+        assert_eq!(session.stdout, "", "{debuggee:?}: killed before printing");
+    }
+}
+
+#[test]
+fn breakpoint_by_file_and_line() {
+    for debuggee in Debuggee::ALL {
+        let line = debuggee.line_of("loop-body");
+        let file = debuggee
+            .source()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let session = attach(
+            debuggee,
+            &["basic"],
+            &[
+                &format!("b {file}:{line}"),
+                "c",
+                "c",
+                "breakpoint delete -f",
+                "c",
+            ],
+        );
+        session.expect(
+            &[
+                &format!("{file}:{line}"),
+                "stop reason = breakpoint 1.1",
+                &format!("{file}:{line}"),
+                "stop reason = breakpoint 1.1",
+                &format!("{file}:{line}"),
+                "exited with status = 0",
+            ],
+            0,
+        );
+        assert_eq!(
+            session.stdout,
+            "factorial(5) = 120\nsum = 110\ncounter = 4\n"
+        );
+    }
+}
+
+#[test]
+fn next_step_and_finish() {
+    let file = "debuggee.c";
+    let base = Debuggee::C.line_of("factorial-base");
+    let session = attach(
+        Debuggee::C,
+        &["basic"],
+        &[
+            "b factorial",
+            "c",
+            "breakpoint delete -f",
+            "n",
+            "s",
+            "n",
+            "finish",
+            "process kill",
+        ],
+    );
+    session.expect(
+        &[
+            "stop reason = breakpoint 1.1",
+            "factorial(n=5)",
+            // `n` over the base case's test: n is 5, so on to the recursion.
+            "stop reason = step over",
+            &format!("{file}:{}", base + 2),
+            // `s` into the recursive call.
+            "stop reason = step in",
+            "factorial(n=",
+            "stop reason = step over",
+            "factorial(n=4)",
+            // `finish` returns to the caller, still factorial(5).
+            "factorial(n=5)",
+            &format!("{file}:{}", base + 2),
+        ],
+        137,
+    );
+}
+
+#[test]
+fn instruction_step_moves_the_pc() {
+    for debuggee in Debuggee::ALL {
+        let session = attach(
+            debuggee,
+            &["basic"],
+            &["si", "si", "si", "register read pc", "process kill"],
+        );
+        let pcs: Vec<&str> = session
+            .lldb
+            .lines()
+            .filter(|line| line.contains("stop reason = instruction step into"))
+            .collect();
+        assert_eq!(
+            pcs.len(),
+            3,
+            "{debuggee:?}: three steps in:\n{}",
+            session.lldb
+        );
+        let addresses: Vec<&str> = session
+            .lldb
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("frame #0: "))
+            .map(|rest| rest.split_whitespace().next().unwrap_or(""))
+            .collect();
+        // The entry stop and three steps: four distinct pcs.
+        let mut distinct = addresses.clone();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 4, "{debuggee:?}: {addresses:?}");
+        session.expect(&["pc = 0x4000000000"], 137);
+    }
+}
+
+#[test]
+fn reads_data_through_a_pointer() {
+    let session = attach(
+        Debuggee::C,
+        &["basic"],
+        &[
+            "b sum_points",
+            "c",
+            "p points[1]",
+            "p points[3].y",
+            "p count",
+            "process kill",
+        ],
+    );
+    session.expect(
+        &["sum_points", "x = 2, y = 20", "(const int) 40", "(int) 4"],
+        137,
+    );
+}
+
+#[test]
+fn memory_write_changes_what_the_program_prints() {
+    let session = attach(
+        Debuggee::C,
+        &["message"],
+        &[
+            "b show_message",
+            "c",
+            "memory write text 0x4a 0x4f 0x59",
+            "c",
+        ],
+    );
+    session.expect(
+        &[
+            "show_message",
+            "text=\"hello from wasm\"",
+            "exited with status = 0",
+        ],
+        0,
+    );
+    assert_eq!(session.stdout, "message: JOYlo from wasm\n");
+}
+
+#[test]
+fn trap_is_reported_with_its_backtrace() {
+    for debuggee in Debuggee::ALL {
+        // Batch mode hands over to `-k` commands once the program crashes.
+        let session = attach_with_crash_commands(debuggee, &["trap"], &["c"], &["bt", "c"]);
+        session.expect(
+            // In Rust the innermost frame is `core::arch`'s `unreachable`.
+            &[
+                "stop reason = signal SIGILL",
+                "level_two",
+                "level_one",
+                "exited with status = 134",
+            ],
+            134,
+        );
+        assert_eq!(session.stdout, "about to trap\n", "{debuggee:?}");
+    }
+}
+
+#[test]
+fn exit_status_reaches_lldb_and_the_shell() {
+    for debuggee in Debuggee::ALL {
+        let session = attach(debuggee, &["exit", "7"], &["c"]);
+        // wasi:cli/exit carries only success or failure for components.
+        let status = match debuggee {
+            Debuggee::RustComponent => 1,
+            _ => 7,
+        };
+        session.expect(&[&format!("exited with status = {status}")], status);
+        assert!(
+            !session.lldb.contains("SIGILL"),
+            "not a crash: {}",
+            session.lldb
+        );
+    }
+}
+
+#[test]
+fn detach_lets_the_program_finish() {
+    for debuggee in Debuggee::ALL {
+        let session = attach(
+            debuggee,
+            &["basic"],
+            &["b factorial", "c", "process detach"],
+        );
+        session.expect(&["stop reason = breakpoint 1.1", "detached"], 0);
+        assert_eq!(
+            session.stdout, "factorial(5) = 120\nsum = 110\ncounter = 4\n",
+            "{debuggee:?}"
+        );
+    }
+}
+
+#[test]
+fn kill_ends_the_program_and_the_runtime() {
+    for debuggee in Debuggee::ALL {
+        let session = attach(debuggee, &["basic"], &["b sum_points", "c", "process kill"]);
+        session.expect(&["stop reason = breakpoint 1.1", "sum_points"], 137);
+        // Stopped before it printed the sum, and never printed it.
+        assert_eq!(session.stdout, "factorial(5) = 120\n", "{debuggee:?}");
+    }
+}
+
+#[test]
+fn interrupt_stops_a_busy_loop() {
+    for debuggee in Debuggee::ALL {
+        let session = attach(
+            debuggee,
+            &["spin"],
+            &[
+                "script lldb.debugger.SetAsync(True)",
+                "c",
+                "script import time; time.sleep(1)",
+                "process interrupt",
+                "script time.sleep(1)",
+                "script lldb.debugger.SetAsync(False)",
+                "bt",
+                "process kill",
+            ],
+        );
+        session.expect(&["spin_forever"], 137);
+        assert_eq!(session.stdout, "spinning\n", "{debuggee:?}");
+    }
+}
+
+#[test]
+fn lldb_launches_the_runtime_itself() {
+    let runtime = env!("CARGO_BIN_EXE_wasmdebug");
+    let program = Debuggee::C.path().to_string_lossy().into_owned();
+    let lldb = run_lldb(&[
+        "platform select wasm".into(),
+        format!("settings set platform.plugin.wasm.runtime-path {runtime}"),
+        "settings set -- platform.plugin.wasm.port-arg -g127.0.0.1:".into(),
+        format!("target create {program}"),
+        "b factorial".into(),
+        "process launch -- basic".into(),
+        "frame variable".into(),
+        "breakpoint delete -f".into(),
+        "c".into(),
+    ]);
+    assert_in_order(
+        &lldb,
+        &[
+            "stop reason = breakpoint",
+            "factorial(n=5)",
+            "n = 5",
+            "exited with status = 0",
+        ],
+    );
+}
