@@ -3,4 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/setup.sh
-cargo test --workspace --exclude wasmdebug-example
+# The component pin must match what this tree builds (else: ci/refresh-pin.sh).
+ci/check-pin.sh
+# The gdbstub feature embeds the built-in debugger, which the LLDB tests use;
+# the benchmark is built (not run) so that it keeps compiling.
+cargo test --workspace --exclude wasmdebug-example --features wasmdebug/gdbstub
+cargo test -p wasmdebug --features gdbstub --bench debugger --no-run
+# The release path: assets, checksums, and both crates' publish verification.
+ci/test-release.sh

@@ -13,13 +13,34 @@ use clap::{Args, Parser, Subcommand};
 /// command: LLDB's Wasm platform launches a runtime with options first and no
 /// subcommand, so the implicit form must accept everything `run` does.
 #[derive(Parser, Debug)]
-#[command(name = "wasmdebug", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "wasmdebug",
+    version,
+    long_version = long_version(),
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
     #[command(flatten)]
     pub run: Option<RunArgs>,
+}
+
+/// `--version`: ours, and where the built-in debugger component came from.
+fn long_version() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        #[cfg(feature = "gdbstub")]
+        let component = format!(
+            "gdbstub component: {} (sha256 {})",
+            wasmdebug_component_artifact::SOURCE,
+            wasmdebug_component_artifact::SHA256
+        );
+        #[cfg(not(feature = "gdbstub"))]
+        let component = "gdbstub component: none (built without the `gdbstub` feature)".to_string();
+        format!("{}\n{component}", env!("CARGO_PKG_VERSION"))
+    })
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,1 +1,37 @@
-//! The built-in gdbstub debugger component (filled by the gdbstub issue).
+//! The built-in debugger of wasmdebug: serves LLDB's Wasm dialect of the GDB remote protocol.
+//!
+//! The host calls [`Guest::debug`] once, with the program paused at its first
+//! instruction. We listen on the address from the `listen=` argument and serve
+//! one client after another until a client detaches or kills the program, or
+//! the program ends. Code map: `args` (our arguments), `net` (WASI TCP),
+//! `program` (the debuggee and its caches), `addr` (LLDB's address space),
+//! `xml` (qXfer documents), `gdb` (the protocol, and only it), `trace`
+//! (the verbose log).
+
+mod addr;
+mod args;
+mod gdb;
+mod net;
+mod program;
+mod trace;
+mod xml;
+
+wit_bindgen::generate!({
+    path: "../cli/wit",
+    world: "debugger",
+    with: { "wasi:io/poll@0.2.12": wasip2::io::poll },
+});
+
+struct Component;
+
+impl Guest for Component {
+    fn debug(debuggee: Debuggee, args: Vec<String>) -> Result<(), String> {
+        let options = args::Options::parse(&args)?;
+        if options.verbose {
+            trace::enable();
+        }
+        gdb::serve(program::Program::new(debuggee), options.listen)
+    }
+}
+
+export!(Component);

@@ -243,6 +243,8 @@ pub struct Execution {
     state: State,
     runner: Runner,
     emulate_breakpoints: bool,
+    /// The continue under way, if any, for `Readiness` to watch.
+    current_run: Arc<Mutex<Option<Arc<Handoff>>>>,
 }
 
 enum State {
@@ -269,6 +271,7 @@ impl Execution {
             state: State::Exited(0),
             runner: Runner::spawn()?,
             emulate_breakpoints,
+            current_run: Arc::default(),
         };
         // The store starts in single-step mode, so the first instruction
         // that runs raises the first event.
@@ -293,6 +296,7 @@ impl Execution {
             let Some(outcome) = handoff.take() else {
                 return Ok(StateView::Running);
             };
+            *lock(&self.current_run) = None;
             self.state = match outcome {
                 Returned::Paused(program) => State::Paused(program),
                 Returned::Ended(ending) => State::Exited(ending?.exit_status()),
@@ -307,12 +311,10 @@ impl Execution {
         })
     }
 
-    /// A handle that tells when the program is not running.
+    /// A handle that tells, whenever it is asked, whether the program is
+    /// running: it follows later resumes too.
     pub fn readiness(&self) -> Readiness {
-        Readiness(match &self.state {
-            State::Running(handoff) => Some(handoff.clone()),
-            _ => None,
-        })
+        Readiness(self.current_run.clone())
     }
 
     /// Runs `request` with the paused store. Paused only.
@@ -431,6 +433,7 @@ impl Execution {
             // The runner's program traps at its next epoch check; whatever
             // it returns is dropped there.
             State::Running(handoff) => {
+                *lock(&self.current_run) = None;
                 self.mailbox.killed.store(true, Ordering::Relaxed);
                 handoff.abandon();
                 self.engine.increment_epoch();
@@ -534,10 +537,11 @@ enum Polled {
 
 /// Polls the program once on this thread.
 fn poll_here(mut program: Program, mailbox: &Mailbox) -> Polled {
-    // Host calls the program makes may need Tokio's context.
-    let poll = wasmtime_wasi::runtime::in_tokio(std::future::poll_fn(|cx| {
-        Poll::Ready(program.as_mut().poll(cx))
-    }));
+    // Host calls the program makes may need Tokio's context; a single poll
+    // needs no more than that (no `block_on`, which would cost a yield).
+    let mut cx = Context::from_waker(Waker::noop());
+    let poll =
+        wasmtime_wasi::runtime::with_ambient_tokio_runtime(|| program.as_mut().poll(&mut cx));
     match poll {
         Poll::Ready(ending) => Polled::Ended(ending),
         Poll::Pending if mailbox.slots().stop.is_some() => Polled::Paused(program),
@@ -613,11 +617,12 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Tells when the program is not running: ready at once unless a continue
 /// is under way on the runner thread.
-pub struct Readiness(Option<Arc<Handoff>>);
+pub struct Readiness(Arc<Mutex<Option<Arc<Handoff>>>>);
 
 impl Readiness {
     pub async fn ready(&self) {
-        if let Some(handoff) = &self.0 {
+        let current = lock(&self.0).clone();
+        if let Some(handoff) = current {
             std::future::poll_fn(|cx| handoff.poll_done(cx)).await;
         }
     }

@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -49,7 +49,7 @@ pub fn run(
     let execution = start_program(debug_engine, program, wasi)?;
 
     let engine = Engine::default();
-    let component = Component::new(&engine, &setup.component)
+    let component = crate::cache::component(&engine, &setup.component)
         .map_err(anyhow::Error::from)
         .context("invalid debugger component")?;
     let mut linker = Linker::<Host>::new(&engine);

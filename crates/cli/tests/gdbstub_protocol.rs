@@ -1,0 +1,551 @@
+//! The built-in debugger component, spoken to in raw GDB remote protocol packets over TCP.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use support::{Debuggee, Served};
+
+/// LLDB's Wasm address of byte `offset` of module `module`'s bytecode.
+fn code_addr(module: u64, offset: u64) -> u64 {
+    1 << 62 | module << 32 | offset
+}
+
+/// Connects to the debugger and turns acks off, as LLDB does.
+fn connect(served: &Served) -> Client {
+    let stream = TcpStream::connect(&served.addr).expect("connect to the debugger");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("set timeout");
+    let mut client = Client { stream, acks: true };
+    assert_eq!(client.ask("QStartNoAckMode"), "OK");
+    client.acks = false;
+    client
+}
+
+struct Client {
+    stream: TcpStream,
+    acks: bool,
+}
+
+impl Client {
+    fn send_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("send to the debugger");
+    }
+
+    fn send(&mut self, body: &str) {
+        let sum = body.bytes().fold(0u8, |a, b| a.wrapping_add(b));
+        self.send_raw(format!("${body}#{sum:02x}").as_bytes());
+    }
+
+    /// Reads one packet and returns its body, run-length decoded.
+    fn recv(&mut self) -> String {
+        let mut byte = [0u8];
+        loop {
+            self.stream
+                .read_exact(&mut byte)
+                .expect("read from the debugger");
+            match byte[0] {
+                b'$' => break,
+                b'+' => continue,
+                other => panic!("unexpected byte {other:#x} between packets"),
+            }
+        }
+        let mut body = Vec::new();
+        loop {
+            self.stream.read_exact(&mut byte).expect("read packet body");
+            if byte[0] == b'#' {
+                break;
+            }
+            body.push(byte[0]);
+        }
+        let mut checksum = [0u8; 2];
+        self.stream
+            .read_exact(&mut checksum)
+            .expect("read checksum");
+        let sum = body.iter().fold(0u8, |a, b| a.wrapping_add(*b));
+        assert_eq!(
+            std::str::from_utf8(&checksum).unwrap(),
+            format!("{sum:02x}"),
+            "checksum of {:?}",
+            String::from_utf8_lossy(&body)
+        );
+        if self.acks {
+            self.send_raw(b"+");
+        }
+        String::from_utf8_lossy(&run_length_decode(&body)).into_owned()
+    }
+
+    fn ask(&mut self, body: &str) -> String {
+        self.send(body);
+        self.recv()
+    }
+
+    /// Reads memory and returns the bytes, or the error reply.
+    fn read(&mut self, addr: u64, len: usize) -> Result<Vec<u8>, String> {
+        let reply = self.ask(&format!("m{addr:x},{len:x}"));
+        if reply.starts_with('E') {
+            return Err(reply);
+        }
+        Ok(unhex(&reply))
+    }
+
+    /// The pc, through `p0`.
+    fn pc(&mut self) -> u64 {
+        le_u64(&unhex(&self.ask("p0")))
+    }
+}
+
+fn run_length_decode(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == b'*' && i + 1 < body.len() {
+            let last = *out.last().expect("a run repeats something");
+            out.extend(std::iter::repeat_n(last, (body[i + 1] - 29) as usize));
+            i += 2;
+        } else {
+            out.push(body[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    assert!(text.len().is_multiple_of(2), "odd hex {text:?}");
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap_or_else(|_| panic!("hex {text:?}")))
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn le_u64(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word[..bytes.len().min(8)].copy_from_slice(&bytes[..bytes.len().min(8)]);
+    u64::from_le_bytes(word)
+}
+
+/// The pc in a `T` stop reply (register 0, little endian).
+fn stop_pc(reply: &str) -> Option<u64> {
+    let value = reply.split(';').find_map(|pair| pair.strip_prefix("00:"))?;
+    Some(le_u64(&unhex(value)))
+}
+
+/// Where functions are in a core module: a tiny reader of the sections we need.
+mod wasm {
+    use std::collections::HashMap;
+    use std::ops::Range;
+
+    fn leb(bytes: &[u8], at: &mut usize) -> u64 {
+        let (mut value, mut shift) = (0u64, 0);
+        loop {
+            let byte = bytes[*at];
+            *at += 1;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return value;
+            }
+            shift += 7;
+        }
+    }
+
+    fn name(bytes: &[u8], at: &mut usize) -> String {
+        let len = leb(bytes, at) as usize;
+        let text = String::from_utf8_lossy(&bytes[*at..*at + len]).into_owned();
+        *at += len;
+        text
+    }
+
+    /// Each named function's body, as byte ranges of the module.
+    pub fn functions(module: &[u8]) -> HashMap<String, Range<u64>> {
+        assert_eq!(&module[..4], b"\0asm", "a core module");
+        let mut at = 8;
+        let mut imported = 0;
+        let mut bodies = Vec::new();
+        let mut names = HashMap::new();
+        while at < module.len() {
+            let id = module[at];
+            at += 1;
+            let size = leb(module, &mut at) as usize;
+            let end = at + size;
+            let mut p = at;
+            match id {
+                // Imports: count the functions.
+                2 => {
+                    for _ in 0..leb(module, &mut p) {
+                        name(module, &mut p);
+                        name(module, &mut p);
+                        let kind = module[p];
+                        p += 1;
+                        match kind {
+                            0 => {
+                                leb(module, &mut p);
+                                imported += 1;
+                            }
+                            1 => {
+                                p += 1;
+                                let flags = leb(module, &mut p);
+                                leb(module, &mut p);
+                                if flags & 1 != 0 {
+                                    leb(module, &mut p);
+                                }
+                            }
+                            2 => {
+                                let flags = leb(module, &mut p);
+                                leb(module, &mut p);
+                                if flags & 1 != 0 {
+                                    leb(module, &mut p);
+                                }
+                            }
+                            3 => p += 2,
+                            _ => panic!("import kind {kind}"),
+                        }
+                    }
+                }
+                10 => {
+                    for _ in 0..leb(module, &mut p) {
+                        let len = leb(module, &mut p) as usize;
+                        bodies.push(p as u64..(p + len) as u64);
+                        p += len;
+                    }
+                }
+                0 if name(module, &mut p) == "name" => {
+                    while p < end {
+                        let kind = module[p];
+                        p += 1;
+                        let len = leb(module, &mut p) as usize;
+                        let next = p + len;
+                        if kind == 1 {
+                            for _ in 0..leb(module, &mut p) {
+                                let index = leb(module, &mut p);
+                                names.insert(index, name(module, &mut p));
+                            }
+                        }
+                        p = next;
+                    }
+                }
+                _ => {}
+            }
+            at = end;
+        }
+        names
+            .into_iter()
+            .filter_map(|(index, name)| {
+                let body = bodies.get(index.checked_sub(imported)? as usize)?;
+                Some((name, body.clone()))
+            })
+            .collect()
+    }
+}
+
+/// The C debuggee's module, to find functions in.
+fn c_function(name: &str) -> std::ops::Range<u64> {
+    let module = std::fs::read(Debuggee::C.path()).expect("read the C debuggee");
+    wasm::functions(&module)
+        .remove(name)
+        .unwrap_or_else(|| panic!("no function {name}"))
+}
+
+#[test]
+fn answers_queries_at_the_first_instruction() {
+    let run = Served::start(Debuggee::C, &[]);
+    let mut gdb = connect(&run);
+
+    let supported = gdb.ask("qSupported:multiprocess+;swbreak+;xmlRegisters=i386");
+    for feature in [
+        "PacketSize=",
+        "swbreak+",
+        "qXfer:libraries:read+",
+        "qXfer:memory-map:read+",
+    ] {
+        assert!(supported.contains(feature), "{feature} in {supported}");
+    }
+    let size = supported
+        .split(';')
+        .find_map(|f| f.strip_prefix("PacketSize="))
+        .map(|s| usize::from_str_radix(s, 16).unwrap())
+        .unwrap();
+    assert!(size >= 256 * 1024, "PacketSize {size:#x}");
+
+    assert!(gdb.ask("?").starts_with("T05"));
+    let pc = gdb.pc();
+    assert_ne!(pc, 0, "the first stop shows the real pc");
+    assert_eq!(pc >> 62, 1, "a code address: {pc:#x}");
+    assert_eq!(gdb.ask("g"), hex(&pc.to_le_bytes()));
+
+    let host = gdb.ask("qHostInfo");
+    assert!(
+        host.contains(&format!("triple:{}", hex(b"wasm32-unknown-unknown-wasm"))),
+        "{host}"
+    );
+    assert!(
+        host.contains("ptrsize:4") && host.contains("endian:little"),
+        "{host}"
+    );
+    let process = gdb.ask("qProcessInfo");
+    assert!(
+        process.contains("pid:1;") && process.contains("ptrsize:4"),
+        "{process}"
+    );
+    assert!(gdb.ask("qRegisterInfo0").contains("name:pc;"));
+    assert!(gdb.ask("qRegisterInfo1").starts_with('E'));
+
+    let libraries = gdb.ask("qXfer:libraries:read::0,ffff");
+    assert!(libraries.starts_with("m<library-list>"), "{libraries}");
+    assert_eq!(
+        gdb.ask(&format!(
+            "qXfer:libraries:read::{:x},ffff",
+            libraries.len() - 1
+        )),
+        "l"
+    );
+    assert!(
+        libraries.contains("<section address=\"0x4000000000000000\"/>"),
+        "{libraries}"
+    );
+    // Read in slices, the document is the same.
+    let head = gdb.ask("qXfer:libraries:read::0,10");
+    assert!(
+        head.starts_with('m') && libraries[1..].starts_with(&head[1..]),
+        "{head}"
+    );
+
+    let map = gdb.ask("qXfer:memory-map:read::0,ffff");
+    assert!(
+        map.contains("<memory type=\"rom\" start=\"0x4000000000000000\""),
+        "{map}"
+    );
+    assert!(map.contains("<memory type=\"ram\" start=\"0x0\""), "{map}");
+
+    // The module's bytecode, from its magic number on, at Object address 0.
+    assert_eq!(gdb.read(code_addr(0, 0), 8).unwrap(), b"\0asm\x01\0\0\0");
+    let module = std::fs::read(Debuggee::C.path()).unwrap();
+    let whole = gdb.read(code_addr(0, 0), module.len()).unwrap();
+    assert_eq!(whole, module);
+    // Reads that run off the end come back short; past the end, an error.
+    assert_eq!(
+        gdb.read(code_addr(0, module.len() as u64 - 2), 16).unwrap(),
+        &module[module.len() - 2..]
+    );
+    assert!(gdb.read(code_addr(0, module.len() as u64), 4).is_err());
+    assert!(gdb.read(code_addr(9, 0), 4).is_err());
+    assert!(gdb.read(1 << 32, 4).is_err(), "no memory 1");
+    assert!(
+        gdb.read(0xfff_ffff0, 4).is_err(),
+        "past the end of memory 0"
+    );
+
+    // The call stack at entry: one frame at least, the innermost at the pc.
+    let stack = unhex(&gdb.ask("qWasmCallStack:1"));
+    assert!(!stack.is_empty() && stack.len().is_multiple_of(8));
+    assert_eq!(le_u64(&stack[..8]), pc);
+
+    assert_eq!(gdb.ask("k"), "X09");
+    let (status, _) = run.finish();
+    assert_eq!(status, Some(137));
+}
+
+#[test]
+fn breaks_steps_and_inspects_frames() {
+    let factorial = c_function("factorial");
+    let run = Served::start(Debuggee::C, &[]);
+    let mut gdb = connect(&run);
+    gdb.ask("qSupported:multiprocess+;swbreak+");
+
+    assert_eq!(
+        gdb.ask(&format!("Z0,{:x},1", code_addr(0, factorial.start))),
+        "OK"
+    );
+    let stop = gdb.ask("c");
+    assert!(
+        stop.starts_with("T05") && stop.contains("swbreak:;"),
+        "{stop}"
+    );
+    let pc = stop_pc(&stop).expect("the pc comes with the stop reply");
+    assert_eq!(pc, gdb.pc());
+    assert!(
+        factorial.contains(&(pc & 0xffff_ffff)),
+        "{pc:#x} in factorial {factorial:?}"
+    );
+
+    // factorial(5): the parameter is local 0 of frame 0.
+    assert_eq!(gdb.ask("qWasmLocal:0;0"), "05000000");
+    let stack = unhex(&gdb.ask("qWasmCallStack:1"));
+    assert!(stack.len() >= 8 * 3, "main, run_basic, factorial at least");
+    assert_eq!(le_u64(&stack[..8]), pc);
+    // The stack pointer global of the frame's instance.
+    let sp = u32::from_le_bytes(unhex(&gdb.ask("qWasmGlobal:0;0")).try_into().unwrap());
+    assert!(sp > 0 && sp % 16 == 0, "sp {sp:#x}");
+    // Nothing on the operand stack at a function's start.
+    assert!(gdb.ask("qWasmStackValue:0;0").starts_with('E'));
+    // Unknown frames and locals are errors, and the session goes on.
+    assert!(gdb.ask("qWasmLocal:99;0").starts_with('E'));
+    assert!(gdb.ask("qWasmLocal:0;999").starts_with('E'));
+    assert!(gdb.ask("qWasmGlobal:99;0").starts_with('E'));
+    assert!(gdb.ask("qWasmStackValue:99;0").starts_with('E'));
+    assert_eq!(gdb.pc(), pc);
+
+    // One instruction on: `global.get __stack_pointer` leaves sp on the stack.
+    let step = gdb.ask("s");
+    assert!(
+        step.starts_with("T05") && !step.contains("swbreak"),
+        "{step}"
+    );
+    let stepped = stop_pc(&step).unwrap();
+    assert!(stepped > pc, "{stepped:#x} after {pc:#x}");
+    assert_eq!(gdb.ask("qWasmStackValue:0;0"), hex(&sp.to_le_bytes()));
+    let step = gdb.ask("vCont;s:p1.1");
+    assert!(step.starts_with("T05"), "{step}");
+    assert!(stop_pc(&step).unwrap() > stepped);
+
+    // Linear memory: read, write, read back (below sp, which is free).
+    let below = u64::from(sp) - 16;
+    let before = gdb.read(below, 4).unwrap();
+    assert_eq!(gdb.ask(&format!("M{below:x},4:deadbeef")), "OK");
+    assert_eq!(gdb.read(below, 4).unwrap(), [0xde, 0xad, 0xbe, 0xef]);
+    assert_eq!(gdb.ask(&format!("M{below:x},4:{}", hex(&before))), "OK");
+    // Code cannot be written.
+    assert!(
+        gdb.ask(&format!("M{:x},1:00", code_addr(0, factorial.start)))
+            .starts_with('E')
+    );
+
+    // The breakpoint again: factorial(4).
+    let stop = gdb.ask("c");
+    assert!(stop.contains("swbreak"), "{stop}");
+    assert_eq!(gdb.ask("qWasmLocal:0;0"), "04000000");
+    assert_eq!(
+        gdb.ask(&format!("z0,{:x},1", code_addr(0, factorial.start))),
+        "OK"
+    );
+    assert!(gdb.ask("c").starts_with("W00"));
+    let (status, stdout) = run.finish();
+    assert_eq!(status, Some(0));
+    assert_eq!(stdout, "factorial(5) = 120\nsum = 110\ncounter = 4\n");
+}
+
+#[test]
+fn survives_bad_requests() {
+    let run = Served::start(Debuggee::C, &[]);
+    let mut gdb = connect(&run);
+    gdb.ask("qSupported:multiprocess+");
+    // Unknown packets get the empty reply; malformed ones an error.
+    assert_eq!(gdb.ask("qNoSuchThing"), "");
+    assert!(gdb.ask("mzz,4").starts_with('E'));
+    assert!(gdb.ask("m4000000000000000").starts_with('E'));
+    assert!(gdb.ask("Z0,zz,1").starts_with('E'));
+    assert!(
+        gdb.ask(&format!("Z0,{:x},1", 1u64 << 32)).starts_with('E'),
+        "a breakpoint in data"
+    );
+    assert!(gdb.ask("qWasmLocal:x;y").starts_with('E'));
+    // A corrupt checksum and stray bytes are dropped.
+    gdb.send_raw(b"$?#00garbage+-");
+    // An oversized packet is refused.
+    gdb.send(&"q".repeat(600 * 1024));
+    assert!(gdb.recv().starts_with('E'));
+    assert!(gdb.ask("?").starts_with("T05"));
+    assert_ne!(gdb.pc(), 0);
+    assert_eq!(gdb.read(code_addr(0, 0), 4).unwrap(), b"\0asm");
+    drop(gdb);
+    drop(run);
+}
+
+#[test]
+fn interrupts_a_running_program_and_reconnects() {
+    let run = Served::start(Debuggee::C, &["spin"]);
+    let mut gdb = connect(&run);
+    gdb.send("c");
+    std::thread::sleep(Duration::from_millis(300));
+    gdb.send_raw(b"\x03");
+    let stop = gdb.recv();
+    assert!(stop.starts_with("T02"), "{stop}");
+    let spin = c_function("spin_forever");
+    let pc = stop_pc(&stop).unwrap();
+    assert!(
+        spin.contains(&(pc & 0xffff_ffff)),
+        "{pc:#x} in spin_forever"
+    );
+
+    // Hanging up while the program runs pauses it for the next client.
+    gdb.send("c");
+    std::thread::sleep(Duration::from_millis(100));
+    drop(gdb);
+    let mut gdb = connect(&run);
+    assert!(gdb.ask("?").starts_with("T05"));
+    let pc = gdb.pc();
+    assert!(
+        spin.contains(&(pc & 0xffff_ffff)),
+        "{pc:#x} in spin_forever"
+    );
+    drop(gdb);
+
+    let mut gdb = connect(&run);
+    assert_eq!(gdb.ask("vKill;1"), "OK");
+    let (status, _) = run.finish();
+    assert_eq!(status, Some(137));
+}
+
+#[test]
+fn reports_the_exit_status() {
+    let run = Served::start(Debuggee::C, &["exit", "7"]);
+    let mut gdb = connect(&run);
+    assert_eq!(gdb.ask("c"), "W07");
+    let (status, _) = run.finish();
+    assert_eq!(status, Some(7));
+}
+
+#[test]
+fn reports_traps_as_signals() {
+    let run = Served::start(Debuggee::C, &["trap"]);
+    let mut gdb = connect(&run);
+    let stop = gdb.ask("c");
+    assert!(stop.starts_with("T04"), "SIGILL for unreachable: {stop}");
+    let level_two = c_function("level_two");
+    assert!(level_two.contains(&(stop_pc(&stop).unwrap() & 0xffff_ffff)));
+    run.wait_line("unreachable");
+    let stack = unhex(&gdb.ask("qWasmCallStack:1"));
+    assert!(stack.len() >= 8 * 4, "level_two, level_one, main and more");
+    // Resuming after a trap ends the program.
+    assert_eq!(gdb.ask("c"), "W86");
+    let (status, _) = run.finish();
+    assert_eq!(status, Some(134));
+}
+
+#[test]
+fn detach_lets_the_program_finish() {
+    let factorial = c_function("factorial");
+    let run = Served::start(Debuggee::C, &[]);
+    let mut gdb = connect(&run);
+    assert_eq!(
+        gdb.ask(&format!("Z0,{:x},1", code_addr(0, factorial.start))),
+        "OK"
+    );
+    assert!(gdb.ask("c").contains("swbreak"));
+    assert_eq!(gdb.ask("D"), "OK");
+    let (status, stdout) = run.finish();
+    assert_eq!(status, Some(0));
+    assert_eq!(stdout, "factorial(5) = 120\nsum = 110\ncounter = 4\n");
+}
+
+#[test]
+fn serves_components() {
+    let run = Served::start(Debuggee::RustComponent, &[]);
+    let mut gdb = connect(&run);
+    assert!(gdb.ask("?").starts_with("T05"));
+    assert_ne!(gdb.pc(), 0);
+    let libraries = gdb.ask("qXfer:libraries:read::0,ffff");
+    assert!(libraries.matches("<library ").count() >= 1, "{libraries}");
+    assert_eq!(gdb.read(code_addr(0, 0), 4).unwrap(), b"\0asm");
+    assert!(gdb.ask("c").starts_with("W00"));
+    let (status, stdout) = run.finish();
+    assert_eq!(status, Some(0));
+    assert!(stdout.starts_with("factorial(5) = 120"), "{stdout}");
+}

@@ -1,0 +1,105 @@
+//! Registers (just the pc) and memory: module bytecode and linear memories.
+
+use gdbstub::target::ext::base::single_register_access::{
+    SingleRegisterAccess, SingleRegisterAccessOps,
+};
+use gdbstub::target::ext::base::singlethread::{SingleThreadBase, SingleThreadResumeOps};
+use gdbstub::target::{TargetError, TargetResult};
+use gdbstub_arch::wasm::reg::WasmRegisters;
+use gdbstub_arch::wasm::reg::id::WasmRegId;
+
+use super::errno::{EFAULT, EPERM};
+use super::{Debugger, refuse};
+use crate::addr::{self, Place};
+use crate::program::Program;
+
+impl Debugger {
+    /// The pc of the innermost frame, in LLDB's address space.
+    pub(super) fn pc(program: &mut Program) -> TargetResult<u64, Self> {
+        let frames = program.frames().map_err(refuse)?;
+        let top = frames.first().ok_or(TargetError::Errno(EFAULT))?;
+        addr::code(top.location.module, top.location.pc).ok_or(TargetError::Errno(EFAULT))
+    }
+}
+
+impl SingleThreadBase for Debugger {
+    fn read_registers(&mut self, regs: &mut WasmRegisters) -> TargetResult<(), Self> {
+        regs.pc = Self::pc(self.program.get_mut())?;
+        Ok(())
+    }
+
+    fn write_registers(&mut self, _regs: &WasmRegisters) -> TargetResult<(), Self> {
+        // The pc of a Wasm frame cannot be moved.
+        Err(TargetError::Errno(EPERM))
+    }
+
+    fn read_addrs(&mut self, start: u64, data: &mut [u8]) -> TargetResult<usize, Self> {
+        let program = self.program.get_mut();
+        match addr::decode(start).ok_or(TargetError::Errno(EFAULT))? {
+            Place::Code { module, offset } => {
+                let bytecode = program.bytecode(module).map_err(refuse)?;
+                let range = addr::clamp(offset.into(), data.len(), bytecode.len() as u64)
+                    .ok_or(TargetError::Errno(EFAULT))?;
+                let bytes = &bytecode[range.start as usize..range.end as usize];
+                data[..bytes.len()].copy_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            Place::Data { memory, offset } => {
+                let size = program.memory_size(memory).map_err(refuse)?;
+                let range = addr::clamp(offset.into(), data.len(), size)
+                    .ok_or(TargetError::Errno(EFAULT))?;
+                let len = (range.end - range.start) as u32;
+                let bytes = program
+                    .read_memory(memory, range.start, len)
+                    .map_err(refuse)?;
+                let n = bytes.len().min(data.len());
+                data[..n].copy_from_slice(&bytes[..n]);
+                Ok(n)
+            }
+        }
+    }
+
+    fn write_addrs(&mut self, start: u64, data: &[u8]) -> TargetResult<(), Self> {
+        let program = self.program.get_mut();
+        match addr::decode(start).ok_or(TargetError::Errno(EFAULT))? {
+            // Breakpoints go through Z0; the bytecode itself stays as loaded.
+            Place::Code { .. } => Err(TargetError::Errno(EPERM)),
+            Place::Data { memory, offset } => program
+                .write_memory(memory, offset.into(), data)
+                .map_err(refuse),
+        }
+    }
+
+    #[inline(always)]
+    fn support_resume(&mut self) -> Option<SingleThreadResumeOps<'_, Self>> {
+        Some(self)
+    }
+
+    #[inline(always)]
+    fn support_single_register_access(&mut self) -> Option<SingleRegisterAccessOps<'_, (), Self>> {
+        Some(self)
+    }
+}
+
+impl SingleRegisterAccess<()> for Debugger {
+    fn read_register(
+        &mut self,
+        _tid: (),
+        reg: WasmRegId,
+        buf: &mut [u8],
+    ) -> TargetResult<usize, Self> {
+        match reg {
+            WasmRegId::Pc => {
+                let pc = Self::pc(self.program.get_mut())?.to_le_bytes();
+                let n = pc.len().min(buf.len());
+                buf[..n].copy_from_slice(&pc[..n]);
+                Ok(n)
+            }
+            _ => Err(TargetError::Errno(EFAULT)),
+        }
+    }
+
+    fn write_register(&mut self, _tid: (), _reg: WasmRegId, _val: &[u8]) -> TargetResult<(), Self> {
+        Err(TargetError::Errno(EPERM))
+    }
+}

@@ -1,0 +1,127 @@
+//! Continue and single step, and turning the way the program stopped into a stop reply.
+
+use gdbstub::common::Signal;
+use gdbstub::stub::SingleThreadStopReason;
+use gdbstub::target::ext::base::singlethread::{
+    SingleThreadResume, SingleThreadSingleStep, SingleThreadSingleStepOps,
+};
+
+use super::{Debugger, Refusal, errno_of};
+use crate::wasmdebug::debugger::console;
+use crate::wasmdebug::debugger::debuggee::{ResumeMode, State, Stop};
+
+/// What to tell the client once the program is no longer running.
+pub enum Event {
+    /// It paused: the stop reply, and the pc to send along with it.
+    Stopped {
+        reason: SingleThreadStopReason<u64>,
+        pc: Option<u64>,
+    },
+    /// It ended with this exit status.
+    Exited(u8),
+}
+
+impl Debugger {
+    fn start(&mut self, mode: ResumeMode) -> Result<(), Refusal> {
+        let program = self.program.get_mut();
+        // A fresh stub replays `c` while the program already runs (see
+        // `session`); there is nothing to do then.
+        if program.is_running() {
+            return Ok(());
+        }
+        program.resume(mode).map_err(|e| Refusal(errno_of(e)))
+    }
+
+    /// Asks a running program to pause; its stop is reported as usual.
+    pub fn interrupt(&mut self) {
+        self.program.get_mut().interrupt();
+    }
+
+    /// Why the program is not running any more, or `None` if it still is.
+    /// Running, once the program's `ready` pollable has fired.
+    pub fn event(&mut self) -> Option<Event> {
+        let program = self.program.get_mut();
+        let stop = match program.state() {
+            State::Running => return None,
+            // Statuses outside 0..=255 cannot be said in a `W` reply; the
+            // runtime exits with the same truncation.
+            State::Exited(status) => return Some(Event::Exited(status as u8)),
+            State::Paused(stop) => stop,
+        };
+        let reason = match stop {
+            Stop::Breakpoint => SingleThreadStopReason::SwBreak(()),
+            Stop::Entry | Stop::Step | Stop::Exception => signal(Signal::SIGTRAP),
+            Stop::Interrupted => signal(Signal::SIGINT),
+            Stop::Trap(description) => {
+                console::print(&format!("Program trapped: {description}"));
+                signal(trap_signal(&description))
+            }
+        };
+        let pc = Self::pc(program).ok();
+        Some(Event::Stopped { reason, pc })
+    }
+}
+
+/// A `T` stop reply, which is the kind that can carry the pc.
+fn signal(signal: Signal) -> SingleThreadStopReason<u64> {
+    SingleThreadStopReason::SignalWithThread { tid: (), signal }
+}
+
+/// The signal a native program would have got for a trap like this one.
+fn trap_signal(description: &str) -> Signal {
+    let description = description.to_ascii_lowercase();
+    if description.contains("out of bounds") {
+        Signal::SIGSEGV
+    } else if description.contains("divide by zero")
+        || description.contains("integer overflow")
+        || description.contains("division")
+    {
+        Signal::SIGFPE
+    } else {
+        Signal::SIGILL
+    }
+}
+
+impl SingleThreadResume for Debugger {
+    fn resume(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
+        self.start(ResumeMode::Continue)
+    }
+
+    #[inline(always)]
+    fn support_single_step(&mut self) -> Option<SingleThreadSingleStepOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl SingleThreadSingleStep for Debugger {
+    fn step(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
+        self.start(ResumeMode::Step)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_a_signal_for_each_trap() {
+        let cases = [
+            (
+                "wasm trap: wasm `unreachable` instruction executed",
+                Signal::SIGILL,
+            ),
+            ("wasm trap: out of bounds memory access", Signal::SIGSEGV),
+            ("wasm trap: integer divide by zero", Signal::SIGFPE),
+            ("wasm trap: integer overflow", Signal::SIGFPE),
+            ("wasm trap: indirect call type mismatch", Signal::SIGILL),
+            (
+                "wasm trap: undefined element: out of bounds table access",
+                Signal::SIGSEGV,
+            ),
+            ("", Signal::SIGILL),
+        ];
+        for (description, expected) in cases {
+            assert_eq!(trap_signal(description), expected, "{description}");
+        }
+    }
+}
