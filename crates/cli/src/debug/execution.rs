@@ -469,6 +469,9 @@ impl Execution {
 
     fn run_on_runner(&mut self, program: Program) {
         let handoff = Arc::new(Handoff::default());
+        // Published before the runner starts, so a pollable asked for now
+        // already waits on this run.
+        *lock(&self.current_run) = Some(handoff.clone());
         self.runner
             .run(program, self.mailbox.clone(), handoff.clone());
         self.state = State::Running(handoff);
