@@ -130,6 +130,12 @@ impl Scenario {
         let cli = dir.join(format!("cli-{name}"));
         copy_dir(&packages.artifact, &artifact);
         copy_dir(&packages.cli, &cli);
+        // The scratch directory may sit inside this workspace (under its
+        // target dir); a crates.io download is its own workspace.
+        let manifest = cli.join("Cargo.toml");
+        let mut text = fs::read_to_string(&manifest).expect("read the CLI's Cargo.toml");
+        text.push_str("\n[workspace]\n");
+        fs::write(&manifest, text).expect("write the CLI's Cargo.toml");
         let pin = artifact.join("pin.toml");
         let text = fs::read_to_string(&pin).expect("read pin.toml");
         let hash = sha256_hex(workspace_component());
