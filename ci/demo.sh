@@ -1,10 +1,32 @@
 #!/usr/bin/env bash
-# The main job: builds wasmdebug and runs the bundled C example under it.
+# The main job: builds wasmdebug with its built-in debugger, starts the
+# bundled C example under `-g`, and debugs it with a stock LLDB, printing
+# the whole transcript.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/setup.sh
-cargo build --quiet -p wasmdebug
+cargo build --quiet -p wasmdebug --features gdbstub
 mkdir -p target/debuggees
 clang --target=wasm32-wasi -g -O0 examples/c/debuggee.c -o target/debuggees/debuggee-c.wasm
-set -x
-target/debug/wasmdebug run target/debuggees/debuggee-c.wasm basic
+
+log=$(mktemp)
+trap 'rm -f "$log"; kill "$runtime" 2>/dev/null || true' EXIT
+target/debug/wasmdebug run -g 127.0.0.1:0 target/debuggees/debuggee-c.wasm basic 2>"$log" &
+runtime=$!
+# The runtime prints where it listens as soon as it does.
+for _ in $(seq 300); do
+    grep -q '^Debugger listening on ' "$log" && break
+    sleep 0.1
+done
+address=$(sed -n 's/^Debugger listening on //p' "$log")
+[[ -n $address ]] || { cat "$log" >&2; echo "demo: the debugger did not start" >&2; exit 1; }
+echo "wasmdebug is listening on $address; attaching LLDB"
+
+target/lldb-venv/bin/lldb --batch --no-lldbinit \
+    -o "process connect --plugin wasm connect://$address" \
+    -o "b factorial" -o "c" -o "bt" -o "frame variable" \
+    -o "b sum_points" -o "breakpoint disable 1" -o "c" -o "p points[1]" -o "p count" \
+    -o "finish" \
+    -o "breakpoint delete -f" -o "c"
+wait "$runtime"
+echo "demo: the program ran to its end under the debugger (exit status $?)"

@@ -58,5 +58,26 @@ WASMDEBUG_GDBSTUB_WASM=$PWD/$asset cargo publish --dry-run --locked --allow-dirt
     -p wasmdebug-component-artifact -p wasmdebug --features wasmdebug/gdbstub \
     --config 'profile.dev.package."*".opt-level=2' --config 'profile.dev.package."*".debug=false' ||
     fail "cargo publish --dry-run failed"
+# The released binary serves a real LLDB session: break, continue, the
+# program's exit status.
+lldb=$root/target/lldb-venv/bin/lldb
+[[ -x $lldb ]] || fail "no LLDB at $lldb (run ci/setup.sh)"
+clang --target=wasm32-wasi -g -O0 examples/c/debuggee.c -o "$scratch/debuggee.wasm"
+"$binary" run -g 127.0.0.1:0 "$scratch/debuggee.wasm" exit 7 2>"$scratch/runtime.log" &
+runtime=$!
+for _ in $(seq 300); do
+    grep -q '^Debugger listening on ' "$scratch/runtime.log" && break
+    sleep 0.1
+done
+address=$(sed -n 's/^Debugger listening on //p' "$scratch/runtime.log")
+[[ -n $address ]] || fail "the released binary did not start its debugger: $(cat "$scratch/runtime.log")"
+transcript=$("$lldb" --batch --no-lldbinit -o "process connect --plugin wasm connect://$address" \
+    -o "b finish" -o "c" -o "frame variable" -o "c" 2>&1) || true
+status=0
+wait "$runtime" || status=$?
+grep -q "stop reason = breakpoint 1.1" <<<"$transcript" || fail "no breakpoint stop in: $transcript"
+grep -q "exited with status = 7" <<<"$transcript" || fail "LLDB did not see exit status 7 in: $transcript"
+[[ $status == 7 ]] || fail "the released binary exited with $status, not 7"
+
 "$binary" --version | grep -q "$asset_hash" || fail "\`wasmdebug --version\` does not show the component's hash $asset_hash"
 echo "test-release: ok ($name, component $asset_hash)"

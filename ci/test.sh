@@ -9,5 +9,7 @@ ci/check-pin.sh
 # the benchmark is built (not run) so that it keeps compiling.
 cargo test --workspace --exclude wasmdebug-example --features wasmdebug/gdbstub
 cargo test -p wasmdebug --features gdbstub --bench debugger --no-run
+# Without the feature, `-g` must say how to get a debugger.
+cargo test -p wasmdebug --test run
 # The release path: assets, checksums, and both crates' publish verification.
 ci/test-release.sh

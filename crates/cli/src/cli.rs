@@ -32,8 +32,10 @@ fn long_version() -> &'static str {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     TEXT.get_or_init(|| {
         #[cfg(feature = "gdbstub")]
+        // The component is released with the same version as the CLI.
         let component = format!(
-            "gdbstub component: {} (sha256 {})",
+            "gdbstub component {}: {} (sha256 {})",
+            env!("CARGO_PKG_VERSION"),
             wasmdebug_component_artifact::SOURCE,
             wasmdebug_component_artifact::SHA256
         );

@@ -260,3 +260,16 @@ fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("HOST::GUEST"), "{}", stderr(&out));
 }
+
+/// Without the `gdbstub` feature there is no built-in debugger, and `-g`
+/// says how to get one (`ci/test.sh` runs this file without features too).
+#[cfg(not(feature = "gdbstub"))]
+#[test]
+fn gdbstub_without_the_feature_says_how_to_get_one() {
+    let out = output(wasmdebug().args(["-g", "1234"]).arg(Debuggee::C.path()));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("no built-in debugger"), "{err}");
+    assert!(err.contains("--features gdbstub"), "{err}");
+    assert_eq!(stdout(&out), "", "the program never ran");
+}

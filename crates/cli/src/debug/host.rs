@@ -6,6 +6,8 @@
 //! state) is a WIT `error` and changes nothing; anything else is a bug or a
 //! broken runtime, and traps the debugger component.
 
+use std::io::Write;
+
 use wasmtime::component::{Resource, ResourceTable};
 use wasmtime::{AsContextMut, Instance, Module, ModulePC, Val};
 use wasmtime_wasi::p2::{DynPollable, Pollable, subscribe};
@@ -734,7 +736,8 @@ impl Pollable for NotRunning {
 
 impl wasmdebug::debugger::console::Host for Host {
     fn print(&mut self, line: String) -> wasmtime::Result<()> {
-        eprintln!("{line}");
+        // Nobody reading our stderr any more is no reason to stop debugging.
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
         Ok(())
     }
 }
