@@ -30,7 +30,12 @@ fn start(address: &str) -> (Child, Vec<String>) {
             panic!("wasmdebug exited before listening: {lines:?}");
         }
         lines.push(line.trim_end().to_string());
-        if lines.iter().rev().nth(1).is_some_and(|line| line.starts_with("Debugger listening on ")) {
+        if lines
+            .iter()
+            .rev()
+            .nth(1)
+            .is_some_and(|line| line.starts_with("Debugger listening on "))
+        {
             return (child, lines);
         }
     }
@@ -54,11 +59,17 @@ fn cpu_ticks(child: &Child) -> u64 {
 
 #[test]
 fn a_bare_port_listens_on_loopback_and_the_connect_command_is_printed() {
-    let free = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let free = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let (mut child, lines) = start(&free.to_string());
     assert_eq!(listening_address(&lines), format!("127.0.0.1:{free}"));
     assert!(
-        lines.iter().any(|line| line.contains(&format!("connect://127.0.0.1:{free}"))),
+        lines
+            .iter()
+            .any(|line| line.contains(&format!("connect://127.0.0.1:{free}"))),
         "{lines:?}"
     );
     child.kill().unwrap();
@@ -80,7 +91,9 @@ fn ipv6_loopback_works() {
 fn listening_beyond_loopback_warns() {
     let (mut child, lines) = start("0.0.0.0:0");
     assert!(
-        lines.iter().any(|line| line.starts_with("warning:") && line.contains("memory")),
+        lines
+            .iter()
+            .any(|line| line.starts_with("warning:") && line.contains("memory")),
         "{lines:?}"
     );
     assert!(listening_address(&lines).starts_with("0.0.0.0:"));
@@ -91,19 +104,27 @@ fn listening_beyond_loopback_warns() {
 /// Runs `wasmdebug run -g ADDRESS` and checks it fails with a clear error.
 fn check_error(address: &str, expected: &str) {
     let out = support::output_within(
-        support::wasmdebug().args(["run", "-g", address]).arg(Debuggee::C.path()),
+        support::wasmdebug()
+            .args(["run", "-g", address])
+            .arg(Debuggee::C.path()),
         Duration::from_secs(60),
     );
     let err = support::stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{address}: {err}");
-    assert!(err.contains("error:") && err.contains(expected), "{address}: expected {expected:?} in {err}");
+    assert!(
+        err.contains("error:") && err.contains(expected),
+        "{address}: expected {expected:?} in {err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(support::stdout(&out), "", "the program never ran");
 }
 
 #[test]
 fn bad_addresses_and_ports_in_use_are_clear_errors() {
-    check_error("somewhere:1234", "invalid debugger address `somewhere:1234`");
+    check_error(
+        "somewhere:1234",
+        "invalid debugger address `somewhere:1234`",
+    );
     check_error("70000", "invalid debugger address");
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();

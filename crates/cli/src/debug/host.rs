@@ -9,7 +9,8 @@
 use std::io::Write;
 
 use wasmtime::component::{Resource, ResourceTable};
-use wasmtime::{AsContextMut, Instance, Module, ModulePC, Val};
+use wasmtime::{AsContextMut, Instance, Module, ModulePC, StoreContextMut, Val};
+use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::{DynPollable, Pollable, subscribe};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -153,6 +154,21 @@ impl Host {
             }
         };
         position as u32
+    }
+
+    /// Runs `request` on the paused program with the instance at `index`.
+    fn inspect_instance<R: Send + 'static>(
+        &mut self,
+        index: u32,
+        request: impl FnOnce(&mut StoreContextMut<'_, WasiP1Ctx>, Instance) -> Result<R, Error>
+        + Send
+        + 'static,
+    ) -> HostResult<R> {
+        let instance = match self.instance(index)? {
+            Ok(instance) => instance,
+            Err(error) => return Ok(Err(error)),
+        };
+        self.inspect(move |paused| request(&mut paused.store, instance))
     }
 
     fn instance(&mut self, index: u32) -> HostResult<Instance> {
@@ -454,12 +470,7 @@ impl wit::HostDebuggee for Host {
         instance: u32,
         memory: u32,
     ) -> HostResult<(u64, u64)> {
-        let instance = match self.instance(instance)? {
-            Ok(instance) => instance,
-            Err(error) => return Ok(Err(error)),
-        };
-        self.inspect(move |paused| {
-            let store = &mut paused.store;
+        self.inspect_instance(instance, move |store, instance| {
             let memory = instance
                 .debug_memory(&mut *store, memory)
                 .ok_or(Error::BadIndex)?;
@@ -475,12 +486,7 @@ impl wit::HostDebuggee for Host {
         address: u64,
         length: u32,
     ) -> HostResult<Vec<u8>> {
-        let instance = match self.instance(instance)? {
-            Ok(instance) => instance,
-            Err(error) => return Ok(Err(error)),
-        };
-        self.inspect(move |paused| {
-            let store = &mut paused.store;
+        self.inspect_instance(instance, move |store, instance| {
             let memory = instance
                 .debug_memory(&mut *store, memory)
                 .ok_or(Error::BadIndex)?;
@@ -498,12 +504,7 @@ impl wit::HostDebuggee for Host {
         address: u64,
         bytes: Vec<u8>,
     ) -> HostResult<()> {
-        let instance = match self.instance(instance)? {
-            Ok(instance) => instance,
-            Err(error) => return Ok(Err(error)),
-        };
-        self.inspect(move |paused| {
-            let store = &mut paused.store;
+        self.inspect_instance(instance, move |store, instance| {
             let memory = instance
                 .debug_memory(&mut *store, memory)
                 .ok_or(Error::BadIndex)?;
@@ -520,12 +521,7 @@ impl wit::HostDebuggee for Host {
         instance: u32,
         global: u32,
     ) -> HostResult<Value> {
-        let instance = match self.instance(instance)? {
-            Ok(instance) => instance,
-            Err(error) => return Ok(Err(error)),
-        };
-        self.inspect(move |paused| {
-            let store = &mut paused.store;
+        self.inspect_instance(instance, move |store, instance| {
             let global = instance
                 .debug_global(&mut *store, global)
                 .ok_or(Error::BadIndex)?;
@@ -540,12 +536,7 @@ impl wit::HostDebuggee for Host {
         global: u32,
         value: Value,
     ) -> HostResult<()> {
-        let instance = match self.instance(instance)? {
-            Ok(instance) => instance,
-            Err(error) => return Ok(Err(error)),
-        };
-        self.inspect(move |paused| {
-            let store = &mut paused.store;
+        self.inspect_instance(instance, move |store, instance| {
             let global = instance
                 .debug_global(&mut *store, global)
                 .ok_or(Error::BadIndex)?;
@@ -563,12 +554,7 @@ impl wit::HostDebuggee for Host {
         instance: u32,
         table: u32,
     ) -> HostResult<u64> {
-        let instance = match self.instance(instance)? {
-            Ok(instance) => instance,
-            Err(error) => return Ok(Err(error)),
-        };
-        self.inspect(move |paused| {
-            let store = &mut paused.store;
+        self.inspect_instance(instance, move |store, instance| {
             let table = instance
                 .debug_table(&mut *store, table)
                 .ok_or(Error::BadIndex)?;
@@ -583,12 +569,7 @@ impl wit::HostDebuggee for Host {
         table: u32,
         index: u64,
     ) -> HostResult<Value> {
-        let instance = match self.instance(instance)? {
-            Ok(instance) => instance,
-            Err(error) => return Ok(Err(error)),
-        };
-        self.inspect(move |paused| {
-            let store = &mut paused.store;
+        self.inspect_instance(instance, move |store, instance| {
             let table = instance
                 .debug_table(&mut *store, table)
                 .ok_or(Error::BadIndex)?;

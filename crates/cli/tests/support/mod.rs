@@ -88,26 +88,34 @@ fn build_c() -> PathBuf {
 }
 
 fn build_rust(target: &str) -> PathBuf {
+    cargo_build("wasmdebug-example", target, Profile::Debug);
+    target_dir().join(target).join("debug/debuggee.wasm")
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Profile {
+    Debug,
+    Release,
+}
+
+/// Builds a workspace package for a Wasm target into the shared target
+/// directory, so registry crates compile once for every test binary.
+fn cargo_build(package: &str, target: &str, profile: Profile) {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    command
         .current_dir(workspace_root())
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "wasmdebug-example",
-            "--target",
-            target,
-        ])
+        .args(["build", "--quiet", "-p", package, "--target", target])
         .arg("--target-dir")
-        .arg(target_dir())
-        .status()
-        .expect("cargo runs");
+        .arg(target_dir());
+    if profile == Profile::Release {
+        command.arg("--release");
+    }
+    let status = command.status().expect("cargo runs");
     assert!(
         status.success(),
-        "cargo failed to build the Rust example for {target}"
+        "cargo failed to build {package} for {target}"
     );
-    target_dir().join(target).join("debug/debuggee.wasm")
 }
 
 /// The `wasmdebug` binary under test.
@@ -133,58 +141,23 @@ pub fn stderr(output: &Output) -> String {
 pub fn gdbstub_component() -> &'static Path {
     static COMPONENT: OnceLock<PathBuf> = OnceLock::new();
     COMPONENT.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(workspace_root())
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "wasmdebug-gdbstub-component",
-                "--target",
-                "wasm32-wasip2",
-                "--release",
-            ])
-            .arg("--target-dir")
-            .arg(target_dir())
-            .status()
-            .expect("cargo runs");
-        assert!(
-            status.success(),
-            "cargo failed to build the gdbstub component"
+        cargo_build(
+            "wasmdebug-gdbstub-component",
+            "wasm32-wasip2",
+            Profile::Release,
         );
         target_dir().join("wasm32-wasip2/release/wasmdebug_gdbstub_component.wasm")
     })
 }
 
-/// The scripted test debugger component (`crates/test-debugger`), building
-/// it on first use.
+/// The scripted test debugger component (`crates/test-debugger`), built on
+/// first use. Optimized, it is a tenth of the size and compiles in a
+/// fraction of the time at every run.
 pub fn test_debugger() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let target = "wasm32-wasip2";
-        let status = Command::new(cargo)
-            .current_dir(workspace_root())
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "wasmdebug-test-debugger",
-                "--target",
-                target,
-                // Optimized, it is a tenth of the size and compiles in a
-                // fraction of the time at every run.
-                "--release",
-            ])
-            .arg("--target-dir")
-            .arg(target_dir())
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "cargo failed to build the test debugger");
-        target_dir()
-            .join(target)
-            .join("release/wasmdebug_test_debugger.wasm")
+        cargo_build("wasmdebug-test-debugger", "wasm32-wasip2", Profile::Release);
+        target_dir().join("wasm32-wasip2/release/wasmdebug_test_debugger.wasm")
     })
 }
 
