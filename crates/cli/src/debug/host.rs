@@ -41,6 +41,9 @@ pub struct Host {
     table: ResourceTable,
     execution: Execution,
     modules: Vec<Module>,
+    /// How many functions each module in `modules` imports (counting them
+    /// walks the import list, too slow to repeat for every frame).
+    imported_functions: Vec<u32>,
     instances: Vec<KnownInstance>,
 }
 
@@ -68,6 +71,7 @@ impl Host {
             table: ResourceTable::new(),
             execution,
             modules: Vec::new(),
+            imported_functions: Vec::new(),
             instances: Vec::new(),
         };
         // Learn the modules while the program is paused at its start, so
@@ -150,6 +154,7 @@ impl Host {
             Some(position) => position,
             None => {
                 self.modules.push(module.clone());
+                self.imported_functions.push(imported_functions(module));
                 self.modules.len() - 1
             }
         };
@@ -439,7 +444,7 @@ impl wit::HostDebuggee for Host {
             let module_index = self.module_index(&module);
             frames.push(Frame {
                 instance: instance_index,
-                function: imported_functions(&module) + defined_function,
+                function: self.imported_functions[module_index as usize] + defined_function,
                 location: CodeLocation {
                     module: module_index,
                     pc,
