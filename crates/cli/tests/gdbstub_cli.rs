@@ -11,10 +11,21 @@ use std::time::Duration;
 
 use support::Debuggee;
 
-/// Starts `wasmdebug run -g ADDRESS` on the C example and returns the
-/// child and the lines it printed up to the one after the listening line
-/// (the LLDB command). Its stderr is then closed: it must carry on.
-fn start(address: &str) -> (Child, Vec<String>) {
+/// A running `wasmdebug`, killed when dropped, so a failing test leaves
+/// nothing behind.
+struct Runtime(Child);
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `wasmdebug run -g ADDRESS` on the C example and returns it and
+/// the lines it printed up to the one after the listening line (the LLDB
+/// command). Its stderr is then closed: it must carry on.
+fn start(address: &str) -> (Runtime, Vec<String>) {
     let mut child = support::wasmdebug()
         .args(["run", "-g", address])
         .arg(Debuggee::C.path())
@@ -36,7 +47,7 @@ fn start(address: &str) -> (Child, Vec<String>) {
             .nth(1)
             .is_some_and(|line| line.starts_with("Debugger listening on "))
         {
-            return (child, lines);
+            return (Runtime(child), lines);
         }
     }
 }
@@ -50,8 +61,8 @@ fn listening_address(lines: &[String]) -> String {
 }
 
 /// CPU time (user + system) the process has used, in clock ticks.
-fn cpu_ticks(child: &Child) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap();
+fn cpu_ticks(runtime: &Runtime) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", runtime.0.id())).unwrap();
     // Fields after the command name, which ends with the last ')'.
     let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
     fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
@@ -64,7 +75,7 @@ fn a_bare_port_listens_on_loopback_and_the_connect_command_is_printed() {
         .local_addr()
         .unwrap()
         .port();
-    let (mut child, lines) = start(&free.to_string());
+    let (_runtime, lines) = start(&free.to_string());
     assert_eq!(listening_address(&lines), format!("127.0.0.1:{free}"));
     assert!(
         lines
@@ -72,24 +83,20 @@ fn a_bare_port_listens_on_loopback_and_the_connect_command_is_printed() {
             .any(|line| line.contains(&format!("connect://127.0.0.1:{free}"))),
         "{lines:?}"
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 #[test]
 fn ipv6_loopback_works() {
-    let (mut child, lines) = start("[::1]:0");
+    let (_runtime, lines) = start("[::1]:0");
     let address = listening_address(&lines);
     assert!(address.starts_with("[::1]:"), "{address}");
     let mut client = TcpStream::connect(&address).unwrap();
     client.write_all(b"$?#3f").unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 #[test]
 fn listening_beyond_loopback_warns() {
-    let (mut child, lines) = start("0.0.0.0:0");
+    let (_runtime, lines) = start("0.0.0.0:0");
     assert!(
         lines
             .iter()
@@ -97,8 +104,6 @@ fn listening_beyond_loopback_warns() {
         "{lines:?}"
     );
     assert!(listening_address(&lines).starts_with("0.0.0.0:"));
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 /// Runs `wasmdebug run -g ADDRESS` and checks it fails with a clear error.
@@ -133,21 +138,19 @@ fn bad_addresses_and_ports_in_use_are_clear_errors() {
 
 #[test]
 fn waiting_uses_no_cpu() {
-    let (mut child, lines) = start("127.0.0.1:0");
+    let (runtime, lines) = start("127.0.0.1:0");
     // Waiting for a connection.
-    let before = cpu_ticks(&child);
+    let before = cpu_ticks(&runtime);
     std::thread::sleep(Duration::from_secs(1));
-    let idle = cpu_ticks(&child) - before;
+    let idle = cpu_ticks(&runtime) - before;
     assert!(idle <= 2, "{idle} ticks of CPU while waiting for a client");
 
     // Connected, with the program paused.
     let mut client = TcpStream::connect(listening_address(&lines)).unwrap();
     client.write_all(b"$?#3f").unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    let before = cpu_ticks(&child);
+    let before = cpu_ticks(&runtime);
     std::thread::sleep(Duration::from_secs(1));
-    let paused = cpu_ticks(&child) - before;
+    let paused = cpu_ticks(&runtime) - before;
     assert!(paused <= 2, "{paused} ticks of CPU while paused");
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
