@@ -13,13 +13,7 @@ log=$(mktemp)
 trap 'rm -f "$log"; kill "$runtime" 2>/dev/null || true' EXIT
 target/debug/wasmdebug run -g 127.0.0.1:0 target/debuggees/debuggee-c.wasm basic 2>"$log" &
 runtime=$!
-# The runtime prints where it listens as soon as it does.
-for _ in $(seq 300); do
-    grep -q '^Debugger listening on ' "$log" && break
-    sleep 0.1
-done
-address=$(sed -n 's/^Debugger listening on //p' "$log")
-[[ -n $address ]] || { cat "$log" >&2; echo "demo: the debugger did not start" >&2; exit 1; }
+address=$(ci/wait-for-debugger.sh "$log") || { echo "demo: the debugger did not start" >&2; exit 1; }
 echo "wasmdebug is listening on $address; attaching LLDB"
 
 target/lldb-venv/bin/lldb --batch --no-lldbinit \

@@ -65,12 +65,8 @@ lldb=$root/target/lldb-venv/bin/lldb
 clang --target=wasm32-wasi -g -O0 examples/c/debuggee.c -o "$scratch/debuggee.wasm"
 "$binary" run -g 127.0.0.1:0 "$scratch/debuggee.wasm" exit 7 2>"$scratch/runtime.log" &
 runtime=$!
-for _ in $(seq 300); do
-    grep -q '^Debugger listening on ' "$scratch/runtime.log" && break
-    sleep 0.1
-done
-address=$(sed -n 's/^Debugger listening on //p' "$scratch/runtime.log")
-[[ -n $address ]] || fail "the released binary did not start its debugger: $(cat "$scratch/runtime.log")"
+address=$(ci/wait-for-debugger.sh "$scratch/runtime.log") ||
+    fail "the released binary did not start its debugger"
 transcript=$("$lldb" --batch --no-lldbinit -o "process connect --plugin wasm connect://$address" \
     -o "b finish" -o "c" -o "frame variable" -o "c" 2>&1) || true
 status=0

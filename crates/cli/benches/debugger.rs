@@ -225,16 +225,16 @@ fn code_address(module: u64, offset: u64) -> u64 {
     (1 << 62) | (module << 32) | offset
 }
 
-fn query_round_trips(debuggee: &Path) -> Vec<f64> {
-    let (server, _) = Server::start(debuggee, &["basic"]);
-    let mut client = server.connect();
+/// Times 5000 requests of `payload`, each answered with a reply that
+/// starts with `reply_prefix`, in microseconds.
+fn round_trips(client: &mut Client, payload: &str, reply_prefix: &[u8]) -> Vec<f64> {
     (0..5000)
         .map(|_| {
             let started = Instant::now();
-            let reply = client.request("?");
+            let reply = client.request(payload);
             let elapsed = started.elapsed();
             assert!(
-                reply.starts_with(b"T"),
+                reply.starts_with(reply_prefix),
                 "{}",
                 String::from_utf8_lossy(&reply)
             );
@@ -243,22 +243,14 @@ fn query_round_trips(debuggee: &Path) -> Vec<f64> {
         .collect()
 }
 
+fn query_round_trips(debuggee: &Path) -> Vec<f64> {
+    let (server, _) = Server::start(debuggee, &["basic"]);
+    round_trips(&mut server.connect(), "?", b"T")
+}
+
 fn step_round_trips(debuggee: &Path) -> Vec<f64> {
     let (server, _) = Server::start(debuggee, &["compute", "25"]);
-    let mut client = server.connect();
-    (0..5000)
-        .map(|_| {
-            let started = Instant::now();
-            let reply = client.request("vCont;s:1");
-            let elapsed = started.elapsed();
-            assert!(
-                reply.starts_with(b"T05"),
-                "{}",
-                String::from_utf8_lossy(&reply)
-            );
-            micros(elapsed)
-        })
-        .collect()
+    round_trips(&mut server.connect(), "vCont;s:1", b"T05")
 }
 
 fn breakpoint_round_trips(debuggee: &Path) -> Vec<f64> {
@@ -268,19 +260,7 @@ fn breakpoint_round_trips(debuggee: &Path) -> Vec<f64> {
     let fib = function_body_offset(&module, "fib");
     let reply = client.request(&format!("Z0,{:x},1", code_address(0, fib)));
     assert_eq!(reply, b"OK");
-    (0..5000)
-        .map(|_| {
-            let started = Instant::now();
-            let reply = client.request("vCont;c");
-            let elapsed = started.elapsed();
-            assert!(
-                reply.starts_with(b"T05"),
-                "{}",
-                String::from_utf8_lossy(&reply)
-            );
-            micros(elapsed)
-        })
-        .collect()
+    round_trips(&mut client, "vCont;c", b"T05")
 }
 
 fn memory_read_throughput(debuggee: &Path) -> f64 {
