@@ -92,8 +92,12 @@ fn target_dir() -> PathBuf {
 fn build_c_debuggee() -> PathBuf {
     let output = target_dir().join("debuggees/bench-debuggee-c.wasm");
     std::fs::create_dir_all(output.parent().unwrap()).unwrap();
+    // 16 MiB of memory from the start, so that the memory read covers 8 MiB
+    // of real memory in the largest packets.
     let status = Command::new("clang")
-        .args(["--target=wasm32-wasi", "-g", "-O0", "-o"])
+        .args(["--target=wasm32-wasi", "-g", "-O0"])
+        .arg("-Wl,--initial-memory=16777216")
+        .arg("-o")
         .arg(&output)
         .arg(workspace_root().join("examples/c/debuggee.c"))
         .status()
@@ -183,17 +187,22 @@ impl Client {
         self.stream.write_all(packet.as_bytes()).unwrap();
     }
 
-    /// Reads one packet's payload, skipping acks.
+    /// Reads one packet's payload, skipping acks. Each byte is searched
+    /// once, so that large replies cost the client no more than their size.
     fn receive(&mut self) -> Vec<u8> {
+        let mut searched = 0;
         loop {
             if let Some(start) = self.buffer.iter().position(|&byte| byte == b'$') {
-                if let Some(end) = self.buffer[start..].iter().position(|&byte| byte == b'#') {
-                    let end = start + end;
-                    if self.buffer.len() >= end + 3 {
+                let from = searched.max(start);
+                match self.buffer[from..].iter().position(|&byte| byte == b'#') {
+                    Some(end) if self.buffer.len() >= from + end + 3 => {
+                        let end = from + end;
                         let payload = self.buffer[start + 1..end].to_vec();
                         self.buffer.drain(..end + 3);
                         return payload;
                     }
+                    Some(end) => searched = from + end,
+                    None => searched = self.buffer.len(),
                 }
             }
             let mut chunk = [0u8; 65536];
@@ -269,13 +278,11 @@ fn memory_read_throughput(debuggee: &Path) -> f64 {
     // Hex doubles the size, and the packet has a few bytes of framing.
     let chunk = (client.packet_size - 16) / 2;
     let total = 8 << 20;
-    let window = 64 * 1024;
     let started = Instant::now();
     let mut read = 0;
     while read < total {
-        let offset = (read % window) as u64;
-        let length = chunk.min(window - offset as usize).min(total - read);
-        let reply = client.read_memory(offset, length);
+        let length = chunk.min(total - read);
+        let reply = client.read_memory(read as u64, length);
         assert_eq!(
             reply.len(),
             length * 2,

@@ -149,20 +149,35 @@ fn hex_number(digits: &[u8]) -> Option<u64> {
 }
 
 /// Appends `bytes` to `out` as one packet of hex digits: the reply to a
-/// memory read. Table driven, as bulk reads make this the hottest loop.
+/// memory read. Bulk reads make this the hottest loop, so it stores into
+/// a buffer sized up front, byte by byte: a two-byte `extend_from_slice`
+/// per input byte compiles to a `memory.copy` call, a host call in Wasm.
 pub fn hex_packet(out: &mut Vec<u8>, bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(bytes.len() * 2 + 4);
     out.push(b'$');
+    let start = out.len();
+    out.resize(start + bytes.len() * 2, 0);
     let mut sum = 0u32;
-    for &byte in bytes {
-        let (high, low) = (HEX[(byte >> 4) as usize], HEX[(byte & 15) as usize]);
-        out.extend_from_slice(&[high, low]);
+    for (pair, &byte) in out[start..].chunks_exact_mut(2).zip(bytes) {
+        let [high, low] = HEX_PAIRS[usize::from(byte)];
+        pair[0] = high;
+        pair[1] = low;
         sum += u32::from(high) + u32::from(low);
     }
-    let sum = sum as u8;
-    out.extend_from_slice(&[b'#', HEX[(sum >> 4) as usize], HEX[(sum & 15) as usize]]);
+    let [high, low] = HEX_PAIRS[usize::from(sum as u8)];
+    out.extend_from_slice(&[b'#', high, low]);
 }
+
+/// Each byte's two lowercase hex digits.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    let digits = b"0123456789abcdef";
+    let mut pairs = [[0; 2]; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        pairs[byte] = [digits[byte >> 4], digits[byte & 15]];
+        byte += 1;
+    }
+    pairs
+};
 
 #[cfg(test)]
 mod tests {
@@ -249,6 +264,11 @@ mod tests {
         let mut out = Vec::new();
         hex_packet(&mut out, &[]);
         assert_eq!(out, frame(b""));
+        let every_byte: Vec<u8> = (0..=255).collect();
+        let digits: String = every_byte.iter().map(|b| format!("{b:02x}")).collect();
+        let mut out = Vec::new();
+        hex_packet(&mut out, &every_byte);
+        assert_eq!(out, frame(digits.as_bytes()));
     }
 
     #[test]
