@@ -214,6 +214,17 @@ fn breakpoint_at_a_functions_first_byte_stops_at_its_first_instruction() {
                     "frames",
                     "#0 func {func} (*factorial) at {code}, * | #1 func {func} (*factorial) at *",
                 ),
+                // Asking for fewer frames gives the same innermost ones.
+                ("frames 0", ""),
+                ("frames 1", "#0 func {func} (*factorial) at {code}, {top}"),
+                (
+                    "frames 2",
+                    "#0 func {func} (*factorial) at {code}, {top} | #1 func {func} (*factorial) at {caller}",
+                ),
+                (
+                    "frames",
+                    "#0 func {func} (*factorial) at {code}, {top} | #1 func {func} (*factorial) at {caller} | *",
+                ),
                 ("unbreak-pc {body}", "ok"),
                 ("continue", "exited(0)"),
             ],

@@ -36,6 +36,7 @@ pub struct Program {
 struct StopCache {
     modules_fresh: bool,
     frames: Option<Vec<Frame>>,
+    innermost_frame: Option<Frame>,
     instances: Option<Vec<InstanceInfo>>,
     memories: Option<MemoryIndex>,
     memory_sizes: Vec<Option<u64>>,
@@ -123,11 +124,24 @@ impl Program {
         Ok(slot.as_deref().unwrap_or_default())
     }
 
+    /// The whole stack, innermost frame first.
     pub fn frames(&mut self) -> Result<&[Frame], Error> {
         if self.stop.frames.is_none() {
-            self.stop.frames = Some(self.handle.frames()?);
+            self.stop.frames = Some(self.handle.frames(u32::MAX)?);
         }
         Ok(self.stop.frames.as_deref().unwrap_or_default())
+    }
+
+    /// The innermost frame, without fetching the rest of the stack: a stop
+    /// reply needs only its pc, and stepping makes many stops.
+    pub fn innermost_frame(&mut self) -> Result<Frame, Error> {
+        if let Some(frames) = &self.stop.frames {
+            return frames.first().copied().ok_or(Error::BadIndex);
+        }
+        if self.stop.innermost_frame.is_none() {
+            self.stop.innermost_frame = self.handle.frames(1)?.into_iter().next();
+        }
+        self.stop.innermost_frame.ok_or(Error::BadIndex)
     }
 
     pub fn instances(&mut self) -> Result<&[InstanceInfo], Error> {

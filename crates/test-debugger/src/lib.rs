@@ -20,7 +20,7 @@
 //! | `instruction-at M:PC` | wasmparser's name of the operator there (`Unreachable`) |
 //! | `break NAME`, `unbreak NAME` | adds/removes a breakpoint at the body's first byte: `ok M:0xBODY` |
 //! | `break-pc M:PC`, `unbreak-pc M:PC` | `ok` |
-//! | `frames` | `#0 func F (NAME) at M:0xPC, instance I, locals L, operands O \| #1 …` |
+//! | `frames [MAX]` | `#0 func F (NAME) at M:0xPC, instance I, locals L, operands O \| #1 …` (the innermost MAX frames; all without MAX) |
 //! | `pc` | the innermost frame's location, `M:0xPC` |
 //! | `local F I`, `operand F I`, `global I G` | a value: `i32:-5`, `i64:7`, `f32:0xBITS`, `f64:0xBITS`, `v128:0xHI_LO`, `null-ref`, `non-null-ref` |
 //! | `set-global I G i32:N` / `i64:N` | `ok` |
@@ -211,8 +211,8 @@ impl Session {
                 d.remove_breakpoint(CodeLocation { module, pc })?;
                 "ok".into()
             }
-            Command::Frames => {
-                let frames = d.frames()?;
+            Command::Frames(max) => {
+                let frames = d.frames(max)?;
                 let mut list = Vec::new();
                 for (i, frame) in frames.iter().enumerate() {
                     list.push(self.frame_text(i, frame));
@@ -265,7 +265,7 @@ impl Session {
 
     /// The innermost frame's location.
     fn pc(&self) -> Result<String, Failure> {
-        let frames = self.debuggee.frames()?;
+        let frames = self.debuggee.frames(1)?;
         let frame = frames.first().ok_or_else(|| "no frames".to_string())?;
         Ok(location(frame.location.module, frame.location.pc))
     }
@@ -289,7 +289,7 @@ impl Session {
 
     /// The instance of `frame` and the address held in its local `local`.
     fn local_pointer(&self, frame: u32, local: u32) -> Result<(u32, u64), Failure> {
-        let frames = self.debuggee.frames()?;
+        let frames = self.debuggee.frames(frame.saturating_add(1))?;
         let instance = frames.get(frame as usize).ok_or(Error::BadIndex)?.instance;
         let address = match self.debuggee.local(frame, local)? {
             Value::I32(address) => u64::from(address),

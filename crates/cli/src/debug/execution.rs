@@ -47,28 +47,61 @@ pub enum Stop {
 }
 
 /// What a request sees while the program is paused: the store, and the
-/// frames of the paused stack (found once per stop, on first use).
+/// Wasm frames of the paused stack, found as deep as requests have needed.
 pub struct Paused<'a> {
     pub store: StoreContextMut<'a, WasiP1Ctx>,
-    frames: Option<Vec<FrameHandle>>,
+    frames: Vec<FrameHandle>,
+    walk: Option<FrameWalk>,
 }
 
 impl Paused<'_> {
-    /// The Wasm frames of every activation, innermost first.
-    pub fn frames(&mut self) -> &[FrameHandle] {
+    /// The innermost `count` Wasm frames of every activation (fewer if the
+    /// stack is shallower), innermost first. Walks no deeper than that, so
+    /// a stop that only needs the pc costs one frame, not the whole stack.
+    pub fn frames(&mut self, count: usize) -> &[FrameHandle] {
         let store = &mut self.store;
-        self.frames.get_or_insert_with(|| {
-            let mut frames = Vec::new();
-            let exits: Vec<FrameHandle> = store.debug_exit_frames().collect();
-            for exit in exits {
-                let mut frame = Some(exit);
-                while let Some(current) = frame {
-                    frame = current.parent(store.as_context_mut()).ok().flatten();
-                    frames.push(current);
-                }
+        let walk = self
+            .walk
+            .get_or_insert_with(|| FrameWalk::new(store.as_context_mut()));
+        while self.frames.len() < count {
+            match walk.next(store.as_context_mut()) {
+                Some(frame) => self.frames.push(frame),
+                None => break,
             }
-            frames
-        })
+        }
+        &self.frames[..count.min(self.frames.len())]
+    }
+
+    /// Wasm frame `index` of the paused stack, 0 being the innermost.
+    pub fn frame(&mut self, index: u32) -> Option<FrameHandle> {
+        let index = usize::try_from(index).ok()?;
+        self.frames(index.saturating_add(1)).get(index).cloned()
+    }
+}
+
+/// A walk down the paused stack's Wasm frames: each activation's frames
+/// from its innermost outwards, skipping trampolines (no Wasm function).
+struct FrameWalk {
+    /// The exit frames of the activations not walked yet, outermost first.
+    exits: Vec<FrameHandle>,
+    next: Option<FrameHandle>,
+}
+
+impl FrameWalk {
+    fn new(mut store: StoreContextMut<'_, WasiP1Ctx>) -> FrameWalk {
+        let mut exits: Vec<FrameHandle> = store.debug_exit_frames().collect();
+        exits.reverse();
+        FrameWalk { exits, next: None }
+    }
+
+    fn next(&mut self, mut store: StoreContextMut<'_, WasiP1Ctx>) -> Option<FrameHandle> {
+        loop {
+            let frame = self.next.take().or_else(|| self.exits.pop())?;
+            self.next = frame.parent(store.as_context_mut()).ok().flatten();
+            if let Ok(Some(_)) = frame.wasm_function_index_and_pc(store.as_context_mut()) {
+                return Some(frame);
+            }
+        }
     }
 }
 
@@ -175,7 +208,8 @@ impl DebugHandler for Handler {
             mailbox.slots().stop = Some(stop);
             let mut paused = Paused {
                 store,
-                frames: None,
+                frames: Vec::new(),
+                walk: None,
             };
             loop {
                 // Pending until the debugger posts an order and polls us.

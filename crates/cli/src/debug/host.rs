@@ -256,14 +256,14 @@ struct RawFrame {
     operands: u32,
 }
 
-/// The paused stack's Wasm frames, skipping trampolines (which have no
-/// Wasm function); innermost first.
-fn raw_frames(paused: &mut Paused<'_>) -> wasmtime::Result<Vec<RawFrame>> {
-    let frames = paused.frames().to_vec();
+/// The innermost `count` Wasm frames of the paused stack, innermost first.
+fn raw_frames(paused: &mut Paused<'_>, count: usize) -> wasmtime::Result<Vec<RawFrame>> {
+    let frames = paused.frames(count).to_vec();
     let mut raw = Vec::with_capacity(frames.len());
     for frame in frames {
         let store = &mut paused.store;
         let Some((function, pc)) = frame.wasm_function_index_and_pc(&mut *store)? else {
+            // `Paused::frames` only has Wasm frames.
             continue;
         };
         let instance = frame.instance(&mut *store)?;
@@ -422,8 +422,9 @@ impl wit::HostDebuggee for Host {
         Ok(Ok(self.instances.iter().map(|known| known.info).collect()))
     }
 
-    fn frames(&mut self, _: Resource<DebuggeeHandle>) -> HostResult<Vec<Frame>> {
-        let raw = match self.inspect(|paused| Ok(raw_frames(paused)))? {
+    fn frames(&mut self, _: Resource<DebuggeeHandle>, max: u32) -> HostResult<Vec<Frame>> {
+        let count = usize::try_from(max).unwrap_or(usize::MAX);
+        let raw = match self.inspect(move |paused| Ok(raw_frames(paused, count)))? {
             Ok(raw) => raw?,
             Err(error) => return Ok(Err(error)),
         };
@@ -634,11 +635,7 @@ impl Host {
 
     fn frame_value(&mut self, frame: u32, index: u32, slot: FrameSlot) -> HostResult<Value> {
         let value = self.inspect(move |paused| {
-            let frame = paused
-                .frames()
-                .get(frame as usize)
-                .cloned()
-                .ok_or(Error::BadIndex)?;
+            let frame = paused.frame(frame).ok_or(Error::BadIndex)?;
             let store = &mut paused.store;
             let count = match slot {
                 FrameSlot::Local => frame.num_locals(&mut *store),

@@ -16,8 +16,7 @@ use crate::program::Program;
 impl Debugger {
     /// The pc of the innermost frame, in LLDB's address space.
     pub(super) fn pc(program: &mut Program) -> TargetResult<u64, Self> {
-        let frames = program.frames().map_err(refuse)?;
-        let top = frames.first().ok_or(TargetError::Errno(EFAULT))?;
+        let top = program.innermost_frame().map_err(refuse)?;
         addr::code(top.location.module, top.location.pc).ok_or(TargetError::Errno(EFAULT))
     }
 }
