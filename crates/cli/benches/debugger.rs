@@ -12,28 +12,28 @@ use std::time::{Duration, Instant};
 
 fn main() {
     let debuggee = build_c_debuggee();
-    let mut rows = Vec::new();
-
-    rows.push(row(
-        "trivial query (`?`) round trip",
-        "µs",
-        median(query_round_trips(&debuggee)),
-    ));
-    rows.push(row(
-        "single step (`s` → stop reply)",
-        "µs",
-        median(step_round_trips(&debuggee)),
-    ));
-    rows.push(row(
-        "continue → breakpoint in recursive `fib`",
-        "µs",
-        median(breakpoint_round_trips(&debuggee)),
-    ));
-    rows.push(row(
-        "linear memory read, 8 MiB",
-        "MB/s",
-        memory_read_throughput(&debuggee),
-    ));
+    let mut rows = vec![
+        row(
+            "trivial query (`?`) round trip",
+            "µs",
+            median(query_round_trips(&debuggee)),
+        ),
+        row(
+            "single step (`vCont;s` → stop reply)",
+            "µs",
+            median(step_round_trips(&debuggee)),
+        ),
+        row(
+            "continue → breakpoint in recursive `fib`",
+            "µs",
+            median(breakpoint_round_trips(&debuggee)),
+        ),
+        row(
+            "linear memory read, 8 MiB",
+            "MB/s",
+            memory_read_throughput(&debuggee),
+        ),
+    ];
     if let Some(lldb) = lldb() {
         rows.push(row(
             "LLDB `si` latency",

@@ -135,10 +135,8 @@ pub fn parse_listen_address(text: &str) -> Result<SocketAddr> {
     if let Ok(addr) = text.parse::<SocketAddr>() {
         return Ok(addr);
     }
-    if let Some(port) = text.strip_prefix("localhost:") {
-        if let Ok(port) = port.parse::<u16>() {
-            return Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
-        }
+    if let Some(Ok(port)) = text.strip_prefix("localhost:").map(str::parse::<u16>) {
+        return Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
     }
     bail!("invalid debugger address `{text}`: expected PORT, IP:PORT or [IPv6]:PORT")
 }

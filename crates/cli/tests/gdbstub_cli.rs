@@ -26,14 +26,16 @@ impl Drop for Runtime {
 /// the lines it printed up to the one after the listening line (the LLDB
 /// command). Its stderr is then closed: it must carry on.
 fn start(address: &str) -> (Runtime, Vec<String>) {
-    let mut child = support::wasmdebug()
-        .args(["run", "-g", address])
-        .arg(Debuggee::C.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("wasmdebug starts");
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut runtime = Runtime(
+        support::wasmdebug()
+            .args(["run", "-g", address])
+            .arg(Debuggee::C.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("wasmdebug starts"),
+    );
+    let mut stderr = BufReader::new(runtime.0.stderr.take().unwrap());
     let mut lines = Vec::new();
     loop {
         let mut line = String::new();
@@ -47,7 +49,7 @@ fn start(address: &str) -> (Runtime, Vec<String>) {
             .nth(1)
             .is_some_and(|line| line.starts_with("Debugger listening on "))
         {
-            return (Runtime(child), lines);
+            return (runtime, lines);
         }
     }
 }

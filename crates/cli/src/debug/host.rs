@@ -177,10 +177,10 @@ impl Host {
     }
 
     fn instance(&mut self, index: u32) -> HostResult<Instance> {
-        if index as usize >= self.instances.len() {
-            if let Err(error) = self.refresh()? {
-                return Ok(Err(error));
-            }
+        if index as usize >= self.instances.len()
+            && let Err(error) = self.refresh()?
+        {
+            return Ok(Err(error));
         }
         Ok(self
             .instances
@@ -622,10 +622,10 @@ impl Host {
                 known.instance.debug_index_in_store() == instance.debug_index_in_store()
             })
         };
-        if find(self).is_none() {
-            if let Err(error) = self.refresh()? {
-                return Ok(Err(error));
-            }
+        if find(self).is_none()
+            && let Err(error) = self.refresh()?
+        {
+            return Ok(Err(error));
         }
         match find(self) {
             Some(index) => Ok(Ok(index as u32)),
@@ -634,7 +634,7 @@ impl Host {
     }
 
     fn frame_value(&mut self, frame: u32, index: u32, slot: FrameSlot) -> HostResult<Value> {
-        let value = self.inspect(move |paused| {
+        self.inspect(move |paused| {
             let frame = paused.frame(frame).ok_or(Error::BadIndex)?;
             let store = &mut paused.store;
             let count = match slot {
@@ -654,8 +654,7 @@ impl Host {
             value
                 .map(|value| value_to_wit(&value))
                 .map_err(|_| Error::BadIndex)
-        });
-        value
+        })
     }
 
     /// Adds or removes a breakpoint. The pc moves forward to an instruction
