@@ -82,9 +82,8 @@ impl Program {
     /// Paused only.
     pub fn resume(&mut self, mode: ResumeMode) -> Result<(), Error> {
         self.handle.resume(mode)?;
-        // The host's pollable says whether the program had stopped at the
-        // time of `subscribe`, so each run needs its own.
-        self.ready = self.handle.subscribe();
+        // `ready` needs no renewal: the host's pollable answers for the
+        // state at each poll, this run's included.
         self.running = true;
         self.stop = StopCache::default();
         self.stop_count += 1;

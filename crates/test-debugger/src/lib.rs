@@ -41,6 +41,7 @@ use std::collections::BTreeMap;
 
 use module::{Function, Module};
 use script::{Command, Literal};
+use wasip2::io::poll::Pollable;
 use wasmdebug::debugger::console::print;
 use wasmdebug::debugger::debuggee::{CodeLocation, Error, Frame, ResumeMode, State, Stop, Value};
 
@@ -56,6 +57,7 @@ impl Guest for TestDebugger {
     fn debug(debuggee: Debuggee, args: Vec<String>) -> Result<(), String> {
         let commands = script::parse(&args)?;
         let mut session = Session {
+            not_running: debuggee.subscribe(),
             debuggee,
             modules: BTreeMap::new(),
         };
@@ -92,6 +94,9 @@ impl From<String> for Failure {
 }
 
 struct Session {
+    /// One pollable for the whole session: the debug world promises that it
+    /// follows every run, and `wait` relies on that.
+    not_running: Pollable,
     debuggee: Debuggee,
     /// Parsed bytecode by module index; module indices never change.
     modules: BTreeMap<u32, Module>,
@@ -260,7 +265,7 @@ impl Session {
 
     /// Blocks until the debuggee is not running.
     fn wait(&self) {
-        self.debuggee.subscribe().block();
+        self.not_running.block();
     }
 
     /// The innermost frame's location.
