@@ -6,27 +6,16 @@ mod support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
-use support::Debuggee;
-
-/// A running `wasmdebug`, killed when dropped, so a failing test leaves
-/// nothing behind.
-struct Runtime(Child);
-
-impl Drop for Runtime {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use support::{Debuggee, KillOnDrop};
 
 /// Starts `wasmdebug run -g ADDRESS` on the C example and returns it and
 /// the lines it printed up to the one after the listening line (the LLDB
 /// command). Its stderr is then closed: it must carry on.
-fn start(address: &str) -> (Runtime, Vec<String>) {
-    let mut runtime = Runtime(
+fn start(address: &str) -> (KillOnDrop, Vec<String>) {
+    let mut runtime = KillOnDrop(
         support::wasmdebug()
             .args(["run", "-g", address])
             .arg(Debuggee::C.path())
@@ -63,7 +52,7 @@ fn listening_address(lines: &[String]) -> String {
 }
 
 /// CPU time (user + system) the process has used, in clock ticks.
-fn cpu_ticks(runtime: &Runtime) -> u64 {
+fn cpu_ticks(runtime: &KillOnDrop) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{}/stat", runtime.0.id())).unwrap();
     // Fields after the command name, which ends with the last ')'.
     let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::Debuggee;
+use support::{Debuggee, KillOnDrop};
 
 /// How long one LLDB session may take before the test fails.
 const SESSION_LIMIT: Duration = Duration::from_secs(120);
@@ -34,7 +34,7 @@ fn lldb() -> PathBuf {
 
 /// `wasmdebug run -g` on a program, paused at its first instruction.
 struct Runtime {
-    child: Child,
+    child: KillOnDrop,
     addr: SocketAddr,
     stderr: std::thread::JoinHandle<String>,
     stdout: std::thread::JoinHandle<String>,
@@ -42,16 +42,19 @@ struct Runtime {
 
 impl Runtime {
     fn start(debuggee: Debuggee, args: &[&str]) -> Runtime {
-        let mut child = support::wasmdebug()
-            .args(["run", "-g", "127.0.0.1:0"])
-            .arg(debuggee.path())
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("wasmdebug starts");
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        // Killed if the test fails before the runtime exits (LLDB hangs).
+        let mut child = KillOnDrop(
+            support::wasmdebug()
+                .args(["run", "-g", "127.0.0.1:0"])
+                .arg(debuggee.path())
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("wasmdebug starts"),
+        );
+        let mut stderr = BufReader::new(child.0.stderr.take().unwrap());
         let mut seen = String::new();
         let addr = loop {
             let mut line = String::new();
@@ -68,7 +71,7 @@ impl Runtime {
             let _ = stderr.read_to_string(&mut rest);
             seen + &rest
         });
-        let mut stdout = child.stdout.take().unwrap();
+        let mut stdout = child.0.stdout.take().unwrap();
         let stdout = std::thread::spawn(move || {
             let mut text = String::new();
             let _ = stdout.read_to_string(&mut text);
@@ -84,7 +87,7 @@ impl Runtime {
 
     /// Waits for the runtime to exit and returns (status, stdout, stderr).
     fn finish(mut self) -> (Option<i32>, String, String) {
-        let status = wait_within(&mut self.child, Duration::from_secs(30));
+        let status = wait_within(&mut self.child.0, Duration::from_secs(30));
         let stdout = self.stdout.join().unwrap();
         let stderr = self.stderr.join().unwrap();
         (status, stdout, stderr)
