@@ -49,6 +49,17 @@ fn main() {
     let (plain, debugged) = whole_run_times(&debuggee);
     rows.push(row("`compute 32` without -g", "ms", plain));
     rows.push(row("`compute 32` under -g, one continue", "ms", debugged));
+    if let Some(wasmtime) = wasmtime() {
+        let (plain, instrumented) = wasmtime_run_times(&wasmtime, &debuggee);
+        rows.push(row("`compute 32` with `wasmtime run`", "ms", plain));
+        rows.push(row(
+            "`compute 32` with `wasmtime run -D guest-debug=y`",
+            "ms",
+            instrumented,
+        ));
+    } else {
+        eprintln!("no wasmtime found (set WASMTIME=path): skipping the wasmtime rows");
+    }
     rows.push(row(
         "embedded component size",
         "KB",
@@ -412,20 +423,23 @@ fn with_cache_dir<R>(cache: &Path, f: impl FnOnce() -> R) -> R {
     result
 }
 
-fn whole_run_times(debuggee: &Path) -> (f64, f64) {
-    let plain: Vec<f64> = (0..5)
+/// The median time of five runs of `command` to its end, which must succeed.
+fn median_run_time(mut command: Command) -> f64 {
+    command.stdout(Stdio::null());
+    let times = (0..5)
         .map(|_| {
             let started = Instant::now();
-            let status = Command::new(env!("CARGO_BIN_EXE_wasmdebug"))
-                .arg(debuggee)
-                .args(["compute", "32"])
-                .stdout(Stdio::null())
-                .status()
-                .unwrap();
-            assert!(status.success());
+            let status = command.status().unwrap();
+            assert!(status.success(), "{command:?}");
             millis(started.elapsed())
         })
         .collect();
+    median(times)
+}
+
+fn whole_run_times(debuggee: &Path) -> (f64, f64) {
+    let mut plain = Command::new(env!("CARGO_BIN_EXE_wasmdebug"));
+    plain.arg(debuggee).args(["compute", "32"]);
     let debugged: Vec<f64> = (0..5)
         .map(|_| {
             let started = Instant::now();
@@ -442,7 +456,34 @@ fn whole_run_times(debuggee: &Path) -> (f64, f64) {
             millis(started.elapsed())
         })
         .collect();
-    (median(plain), median(debugged))
+    (median_run_time(plain), median(debugged))
+}
+
+/// Wasmtime's own CLI, for reference rows: `$WASMTIME`, or `wasmtime` on
+/// the PATH.
+fn wasmtime() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("WASMTIME") {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("wasmtime"))
+        .find(|candidate| candidate.is_file())
+}
+
+/// `wasmtime run` on the same program, plain and with the guest-debug
+/// instrumentation `-g` needs but no debugger: the floor for a run under `-g`.
+fn wasmtime_run_times(wasmtime: &Path, debuggee: &Path) -> (f64, f64) {
+    let run = |options: &[&str]| {
+        let mut command = Command::new(wasmtime);
+        command
+            .arg("run")
+            .args(options)
+            .arg(debuggee)
+            .args(["compute", "32"]);
+        median_run_time(command)
+    };
+    (run(&[]), run(&["-D", "guest-debug=y"]))
 }
 
 fn component_size() -> usize {

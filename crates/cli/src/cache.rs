@@ -1,9 +1,11 @@
-//! A cache of compiled code, so the debugger, and a program compiled with
-//! debug instrumentation, compile once rather than at every start.
+//! A cache of compiled code, so that programs (plain or with debug
+//! instrumentation) and the debugger component compile once rather than at
+//! every start.
 //!
 //! Entries live in `$WASMDEBUG_CACHE_DIR`, else `$XDG_CACHE_HOME/wasmdebug`,
-//! else `~/.cache/wasmdebug`, named by a SHA-256 of the component's bytes
-//! and of the engine's compatibility hash. The cache is only ever a
+//! else `~/.cache/wasmdebug`; an empty `WASMDEBUG_CACHE_DIR` turns the cache
+//! off. Each is named by a SHA-256 of the binary's bytes and of the engine's
+//! compatibility hash, so plain and instrumented builds never mix. The cache is only ever a
 //! shortcut: any failure to read or write it falls back to compiling.
 //! Loading an entry trusts it as native code, like Wasmtime's own cache,
 //! so the directory must be as private as the user's home.
@@ -55,9 +57,9 @@ pub fn module(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
 
 fn cache_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("WASMDEBUG_CACHE_DIR") {
-        return Some(PathBuf::from(dir));
+        return (!dir.is_empty()).then(|| PathBuf::from(dir));
     }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|dir| !dir.is_empty()) {
         return Some(PathBuf::from(dir).join("wasmdebug"));
     }
     let home = std::env::var_os("HOME")?;

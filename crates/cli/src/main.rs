@@ -54,7 +54,7 @@ fn run(options: &RunArgs) -> Result<Ending> {
         return debug(options, debug_options).map(Ending::Exited);
     }
     let engine = program::engine(false)?;
-    let program = Program::load(&engine, &options.program, false)?;
+    let program = Program::load(&engine, &options.program)?;
     let wasi = wasi::context(options)?;
     run::run_to_completion(&engine, &program, wasi)
 }
@@ -84,7 +84,7 @@ fn debug(options: &RunArgs, debug_options: DebugOptions) -> Result<i32> {
     args.extend(debug_options.args);
 
     let engine = program::engine(true)?;
-    let program = Program::load(&engine, &options.program, true)?;
+    let program = Program::load(&engine, &options.program)?;
     let wasi = wasi::context(options)?;
     let setup = debug::DebuggerSetup {
         component,

@@ -67,20 +67,14 @@ pub fn read_binary(path: &Path) -> Result<Vec<u8>> {
 }
 
 impl Program {
-    /// Compiles the program at `path` for `engine`; with `cached`, through
-    /// the compiled-code cache (worth it for instrumented debug builds).
-    pub fn load(engine: &Engine, path: &Path, cached: bool) -> Result<Program> {
+    /// Compiles the program at `path` for `engine`, through the
+    /// compiled-code cache (as `wasmtime run` does by default).
+    pub fn load(engine: &Engine, path: &Path) -> Result<Program> {
         let binary = read_binary(path)?;
-        let program = match (encoding(&binary), cached) {
-            (Some(Encoding::Module), false) => Module::new(engine, &binary).map(Program::Module),
-            (Some(Encoding::Module), true) => cache::module(engine, &binary).map(Program::Module),
-            (Some(Encoding::Component), false) => {
-                Component::new(engine, &binary).map(Program::Component)
-            }
-            (Some(Encoding::Component), true) => {
-                cache::component(engine, &binary).map(Program::Component)
-            }
-            (None, _) => bail!(
+        let program = match encoding(&binary) {
+            Some(Encoding::Module) => cache::module(engine, &binary).map(Program::Module),
+            Some(Encoding::Component) => cache::component(engine, &binary).map(Program::Component),
+            None => bail!(
                 "`{}` is not a WebAssembly file: unknown binary version",
                 path.display()
             ),

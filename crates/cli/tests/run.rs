@@ -273,3 +273,73 @@ fn gdbstub_without_the_feature_says_how_to_get_one() {
     assert!(err.contains("--features gdbstub"), "{err}");
     assert_eq!(stdout(&out), "", "the program never ran");
 }
+
+/// The compiled-code files in a cache directory.
+fn cache_entries(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|list| {
+            list.filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    entries.retain(|path| path.extension().is_some_and(|ext| ext == "cwasm"));
+    entries.sort();
+    entries
+}
+
+#[test]
+fn compiled_code_is_cached_reused_and_replaced_when_bad() {
+    let cache = scratch_dir("cache");
+    let run = || {
+        output(
+            wasmdebug()
+                .env("WASMDEBUG_CACHE_DIR", &cache)
+                .arg(Debuggee::C.path()),
+        )
+    };
+    let first = run();
+    assert_eq!(stdout(&first), BASIC_OUTPUT, "{}", stderr(&first));
+    let entries = cache_entries(&cache);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let written = std::fs::metadata(&entries[0]).unwrap().modified().unwrap();
+
+    // A second run loads the entry rather than compiling and storing again.
+    assert_eq!(stdout(&run()), BASIC_OUTPUT);
+    assert_eq!(cache_entries(&cache), entries);
+    let reused = std::fs::metadata(&entries[0]).unwrap().modified().unwrap();
+    assert_eq!(reused, written);
+
+    // A damaged entry is compiled again and replaced.
+    std::fs::write(&entries[0], b"not compiled code").unwrap();
+    let repaired = run();
+    assert_eq!(stdout(&repaired), BASIC_OUTPUT, "{}", stderr(&repaired));
+    assert_ne!(std::fs::read(&entries[0]).unwrap(), b"not compiled code");
+
+    // Code compiled for debugging is a separate entry, as is the debugger.
+    let debugged = output(
+        wasmdebug()
+            .env("WASMDEBUG_CACHE_DIR", &cache)
+            .arg("-D")
+            .arg(format!("debugger={}", support::test_debugger().display()))
+            .args(["-D", "arg=continue"])
+            .arg(Debuggee::C.path()),
+    );
+    assert_eq!(stdout(&debugged), BASIC_OUTPUT, "{}", stderr(&debugged));
+    assert_eq!(cache_entries(&cache).len(), 3);
+}
+
+#[test]
+fn an_empty_cache_dir_variable_turns_the_cache_off() {
+    let home = scratch_dir("no-cache");
+    let out = output(
+        wasmdebug()
+            .env("WASMDEBUG_CACHE_DIR", "")
+            .env("XDG_CACHE_HOME", &home)
+            .env("HOME", &home)
+            .arg(Debuggee::C.path()),
+    );
+    assert_eq!(stdout(&out), BASIC_OUTPUT, "{}", stderr(&out));
+    let left: Vec<_> = std::fs::read_dir(&home).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
