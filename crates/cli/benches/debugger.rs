@@ -5,14 +5,26 @@
 //! Results go to stdout as a Markdown table for BENCHMARKS.md.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Set in a child copy of this benchmark that only echoes, for the floor.
+const ECHO_ADDRESS_VAR: &str = "WASMDEBUG_BENCH_ECHO_TO";
+
 fn main() {
+    if let Some(address) = std::env::var_os(ECHO_ADDRESS_VAR) {
+        echo(&address.to_string_lossy());
+        return;
+    }
     let debuggee = build_c_debuggee();
     let mut rows = vec![
+        row(
+            "floor: TCP ping-pong between two processes",
+            "µs",
+            median(ping_pong_round_trips()),
+        ),
         row(
             "trivial query (`?`) round trip",
             "µs",
@@ -261,6 +273,44 @@ fn round_trips(client: &mut Client, payload: &str, reply_prefix: &[u8]) -> Vec<f
             micros(elapsed)
         })
         .collect()
+}
+
+/// The loopback floor: 5000 round trips of a small request to a child
+/// process that answers each at once, in microseconds.
+fn ping_pong_round_trips() -> Vec<f64> {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env(ECHO_ADDRESS_VAR, listener.local_addr().unwrap().to_string())
+        .spawn()
+        .expect("the echo process starts");
+    let (mut stream, _) = listener.accept().unwrap();
+    stream.set_nodelay(true).unwrap();
+    let request = b"$?#3f";
+    let mut reply = [0u8; 5];
+    let times = (0..5000)
+        .map(|_| {
+            let started = Instant::now();
+            stream.write_all(request).unwrap();
+            stream.read_exact(&mut reply).unwrap();
+            micros(started.elapsed())
+        })
+        .collect();
+    drop(stream);
+    let _ = child.wait();
+    times
+}
+
+/// The echo process: sends back whatever arrives, until the peer hangs up.
+fn echo(address: &str) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.set_nodelay(true).unwrap();
+    let mut buffer = [0u8; 64];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => stream.write_all(&buffer[..n]).unwrap(),
+        }
+    }
 }
 
 fn query_round_trips(debuggee: &Path) -> Vec<f64> {

@@ -172,27 +172,26 @@ impl<'a> Session<'a> {
                     return Ok(end);
                 }
                 GdbStubStateMachine::Running(gdb) => {
-                    // Wait for whichever comes first: the client or the program.
-                    let ready = wasip2::io::poll::poll(&[
-                        self.client.readable(),
-                        self.debugger.program.get_mut().ready(),
-                    ]);
-                    let mut machine: Machine = gdb.into();
-                    if ready.contains(&0) {
-                        if self.client.read_ready(&mut self.input).is_err() {
+                    let machine: Machine = gdb.into();
+                    // A step is over by the time `resume` returns, so look
+                    // before waiting: a step then costs no poll.
+                    if let Some(event) = self.debugger.event() {
+                        self.report(machine, event)?
+                    } else {
+                        // Wait for whichever comes first: the client or the
+                        // program (whose event the next turn reports).
+                        let ready = wasip2::io::poll::poll(&[
+                            self.client.readable(),
+                            self.debugger.program.get_mut().ready(),
+                        ]);
+                        if !ready.contains(&0) {
+                            machine
+                        } else if self.client.read_ready(&mut self.input).is_err() {
                             return Ok(End::Gone);
+                        } else {
+                            self.take_input(machine)?
                         }
-                        machine = self.take_input(machine)?;
                     }
-                    // The client may have moved the stub on (a fresh stub
-                    // after a bad packet is running again if the program is).
-                    if ready.contains(&1)
-                        && matches!(machine, GdbStubStateMachine::Running(_))
-                        && let Some(event) = self.debugger.event()
-                    {
-                        machine = self.report(machine, event)?;
-                    }
-                    machine
                 }
                 // Only the client can move an idle stub.
                 idle => {
