@@ -6,9 +6,10 @@
 //! `Pending` with the Wasm stack intact) and then serves requests, each a
 //! closure run with the store, until told to resume. Requests are handed
 //! over by polling that future on the debugger's own thread, so inspecting
-//! a paused program costs two fiber switches, not a thread hand-off. Only a
-//! `continue` moves the future to the runner thread, which leaves the
-//! debugger free to wait on its socket (and to interrupt) meanwhile.
+//! a paused program costs two fiber switches, not a thread hand-off. A
+//! `continue` runs here for one slice (see `slice`) and only a longer run
+//! moves the future to the runner thread, which leaves the debugger free to
+//! wait on its socket (and to interrupt) meanwhile.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -26,6 +27,7 @@ use wasmtime::{
 use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
+use super::slice::SliceTimer;
 use crate::run::Ending;
 
 /// The exit status reported after `kill`, as for a native process killed
@@ -125,6 +127,9 @@ struct Mailbox {
     killed: AtomicBool,
     /// Set when the debugger is gone: events no longer pause the program.
     detached: AtomicBool,
+    /// Set when a continue's slice on the debugger's thread runs out: the
+    /// program yields at its next epoch check, to go on on the runner.
+    slice_over: AtomicBool,
     /// Breakpoints checked by the handler rather than patched into code,
     /// by (module id in the engine, pc), with how many times each was
     /// added; see `Execution::emulates_breakpoints`.
@@ -261,9 +266,11 @@ pub enum StateError {
 /// The debuggee's state machine.
 ///
 /// ```text
-///   start ──▶ Paused ──resume(step)──▶ (polled here) ──▶ Paused
-///               │  ▲
+///   start ──▶ Paused ──resume(step), or resume(continue) within
+///               │  ▲      a slice: (polled here) ──▶ Paused
+///               │  │
 ///   resume(continue)  └── runner thread returns the program at a stop
+///   past a slice  │
 ///               ▼  │
 ///             Running ──program ends──▶ Exited(status)
 ///   kill: Paused | Running ──▶ Exited(137)
@@ -276,6 +283,7 @@ pub struct Execution {
     mailbox: Arc<Mailbox>,
     state: State,
     runner: Runner,
+    slices: SliceTimer,
     emulate_breakpoints: bool,
     /// The continue under way, if any, for `Readiness` to watch.
     current_run: Arc<Mutex<Option<Arc<Handoff>>>>,
@@ -301,6 +309,7 @@ impl Execution {
         let DebugMailbox(mailbox) = mailbox;
         let mut execution = Execution {
             engine: engine.clone(),
+            slices: end_slices_with_a_yield(engine, &mailbox)?,
             mailbox,
             state: State::Exited(0),
             runner: Runner::spawn()?,
@@ -439,13 +448,19 @@ impl Execution {
         self.mailbox.interrupt.store(false, Ordering::Relaxed);
         self.mailbox.filtering.store(filtering, Ordering::Relaxed);
         self.mailbox.slots().order = Some(Order::Resume);
-        match mode {
-            ResumeMode::Step => match poll_here(program, &self.mailbox) {
-                Polled::Paused(program) => self.state = State::Paused(program),
-                Polled::Ended(ending) => self.state = State::Exited(ending?.exit_status()),
-                Polled::Waiting(program) => self.run_on_runner(program),
-            },
-            ResumeMode::Continue => self.run_on_runner(program),
+        let polled = match mode {
+            ResumeMode::Step => poll_here(program, &self.mailbox),
+            // Starts here, and moves to the runner thread if it outlasts a
+            // slice (see `slice`).
+            ResumeMode::Continue => {
+                self.mailbox.slice_over.store(false, Ordering::Relaxed);
+                self.slices.run(|| poll_here(program, &self.mailbox))
+            }
+        };
+        match polled {
+            Polled::Paused(program) => self.state = State::Paused(program),
+            Polled::Ended(ending) => self.state = State::Exited(ending?.exit_status()),
+            Polled::Waiting(program) => self.run_on_runner(program),
         }
         Ok(Ok(()))
     }
@@ -538,6 +553,17 @@ pub enum StateView {
     Exited(i32),
 }
 
+/// The slice timer for continues: at a slice's end the program is told to
+/// yield, through the epoch every loop and function entry checks.
+fn end_slices_with_a_yield(engine: &Engine, mailbox: &Arc<Mailbox>) -> Result<SliceTimer> {
+    let engine = engine.clone();
+    let mailbox = mailbox.clone();
+    SliceTimer::spawn(move || {
+        mailbox.slice_over.store(true, Ordering::Relaxed);
+        engine.increment_epoch();
+    })
+}
+
 /// The mailbox a debugging store's handler reports to; made together with
 /// the store, consumed by `Execution::start`.
 pub struct DebugMailbox(Arc<Mailbox>);
@@ -554,6 +580,11 @@ pub fn prepare_store(store: &mut wasmtime::Store<WasiP1Ctx>) -> Result<DebugMail
     store.epoch_deadline_callback(move |_| {
         if killed.killed.load(Ordering::Relaxed) {
             wasmtime::bail!("killed by the debugger");
+        }
+        // A yield leaves the program future pending without a stop, which
+        // is what hands it to the runner thread.
+        if killed.slice_over.swap(false, Ordering::Relaxed) {
+            return Ok(wasmtime::UpdateDeadline::Yield(1));
         }
         Ok(wasmtime::UpdateDeadline::Continue(1))
     });

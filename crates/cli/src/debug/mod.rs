@@ -12,6 +12,7 @@
 mod bytecode;
 mod execution;
 mod host;
+mod slice;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

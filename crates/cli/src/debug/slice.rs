@@ -1,0 +1,157 @@
+//! Time slices for a `continue` that starts on the debugger's own thread.
+//!
+//! Most continues reach the next breakpoint within microseconds, less than
+//! a hand-off to the runner thread and back costs, so a continue first runs
+//! where the debugger is. A run still going after one slice is told to
+//! yield (the caller's `expire` bumps the engine's epoch) and finishes on
+//! the runner thread, so the debugger is back on its socket, able to
+//! interrupt, within a slice.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use anyhow::Result;
+
+/// How long a continue may keep the debugger's thread.
+pub const SLICE: Duration = Duration::from_millis(1);
+
+/// A thread that calls `expire` when a slice outlasts `SLICE`. It waits on
+/// a condition variable between slices, so it costs nothing while the
+/// program is paused.
+pub struct SliceTimer {
+    shared: Arc<Shared>,
+}
+
+#[derive(Default)]
+struct Shared {
+    state: Mutex<TimerState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct TimerState {
+    /// The number of the slice under way, if one is.
+    current: Option<u64>,
+    next: u64,
+    closed: bool,
+}
+
+impl SliceTimer {
+    pub fn spawn(expire: impl Fn() + Send + 'static) -> Result<SliceTimer> {
+        let shared = Arc::new(Shared::default());
+        let timer = shared.clone();
+        std::thread::Builder::new()
+            .name("slice-timer".into())
+            .spawn(move || watch(&timer, expire))?;
+        Ok(SliceTimer { shared })
+    }
+
+    /// Runs `work` as one slice: `expire` is called if it is still running
+    /// after `SLICE`.
+    pub fn run<R>(&self, work: impl FnOnce() -> R) -> R {
+        {
+            let mut state = lock(&self.shared.state);
+            state.current = Some(state.next);
+            state.next += 1;
+        }
+        self.shared.changed.notify_all();
+        let result = work();
+        lock(&self.shared.state).current = None;
+        self.shared.changed.notify_all();
+        result
+    }
+}
+
+impl Drop for SliceTimer {
+    fn drop(&mut self) {
+        lock(&self.shared.state).closed = true;
+        self.shared.changed.notify_all();
+    }
+}
+
+/// The timer thread: for each slice, waits until it ends or times out.
+fn watch(shared: &Shared, expire: impl Fn()) {
+    let mut state = lock(&shared.state);
+    loop {
+        if state.closed {
+            return;
+        }
+        let Some(slice) = state.current else {
+            state = wait(shared.changed.wait(state));
+            continue;
+        };
+        let same_slice = |state: &mut TimerState| state.current == Some(slice) && !state.closed;
+        let (guard, timeout) = shared
+            .changed
+            .wait_timeout_while(state, SLICE, same_slice)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state = guard;
+        if timeout.timed_out() {
+            expire();
+            // Only one expiry per slice: wait for this one to end.
+            state = wait(shared.changed.wait_while(state, same_slice));
+        }
+    }
+}
+
+fn lock(mutex: &Mutex<TimerState>) -> MutexGuard<'_, TimerState> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A wait's guard, carrying on after a panic elsewhere: the state is plain
+/// values.
+fn wait<'a>(
+    result: std::sync::LockResult<MutexGuard<'a, TimerState>>,
+) -> MutexGuard<'a, TimerState> {
+    result.unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Instant;
+
+    fn counting_timer() -> (SliceTimer, Arc<AtomicUsize>) {
+        let expired = Arc::new(AtomicUsize::new(0));
+        let count = expired.clone();
+        let timer = SliceTimer::spawn(move || {
+            count.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+        (timer, expired)
+    }
+
+    #[test]
+    fn a_short_slice_does_not_expire() {
+        let (timer, expired) = counting_timer();
+        for _ in 0..100 {
+            timer.run(|| ());
+        }
+        std::thread::sleep(SLICE * 5);
+        assert_eq!(expired.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn a_long_slice_expires_once() {
+        let (timer, expired) = counting_timer();
+        let started = Instant::now();
+        timer.run(|| {
+            while expired.load(Ordering::SeqCst) == 0 {
+                std::thread::yield_now();
+            }
+            std::thread::sleep(SLICE * 5);
+        });
+        assert!(started.elapsed() >= SLICE);
+        assert_eq!(expired.load(Ordering::SeqCst), 1);
+        // The next slice gets its own expiry.
+        timer.run(|| {
+            while expired.load(Ordering::SeqCst) == 1 {
+                std::thread::yield_now();
+            }
+        });
+        assert_eq!(expired.load(Ordering::SeqCst), 2);
+    }
+}
