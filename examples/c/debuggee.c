@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct point {
     int x;
@@ -133,7 +134,7 @@ unsigned long long fib(unsigned n) {
 static void usage(void) {
     fprintf(stderr,
             "usage: debuggee [basic | message | args ... | env NAME | cat PATH |"
-            " exit N | trap | spin | compute N]\n");
+            " exit N | trap | spin | compute N | sleep MS]\n");
 }
 
 int main(int argc, char **argv) {
@@ -171,6 +172,12 @@ int main(int argc, char **argv) {
         }
         if (strcmp(mode, "exit") == 0) {
             finish(atoi(param));
+            return 0;
+        }
+        if (strcmp(mode, "sleep") == 0) {
+            int ms = atoi(param);
+            usleep((useconds_t)(ms > 0 ? ms : 0) * 1000);
+            printf("slept %d ms\n", ms > 0 ? ms : 0);
             return 0;
         }
         if (strcmp(mode, "compute") == 0) {

@@ -671,6 +671,30 @@ fn breakpoints_are_counted() {
 }
 
 #[test]
+fn a_sleeping_program_wakes_wherever_it_runs() {
+    for debuggee in Debuggee::ALL {
+        // The sleep starts during the continue and ends after the debugger
+        // is gone: its timer must not depend on the debugger.
+        check(
+            debuggee,
+            &["sleep", "50"],
+            &[("resume", "ok")],
+            "slept 50 ms\n",
+            0,
+            &mut Vars::new(),
+        );
+        check(
+            debuggee,
+            &["sleep", "50"],
+            &[("continue", "exited(0)")],
+            "slept 50 ms\n",
+            0,
+            &mut Vars::new(),
+        );
+    }
+}
+
+#[test]
 fn returning_while_paused_lets_the_program_finish() {
     for debuggee in Debuggee::ALL {
         // Even with the breakpoint still set, the program runs to its end.

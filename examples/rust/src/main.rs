@@ -147,7 +147,7 @@ fn parse_int(text: &str) -> i32 {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: debuggee [basic | message | args ... | env NAME | cat PATH | exit N | trap | spin | compute N]"
+        "usage: debuggee [basic | message | args ... | env NAME | cat PATH | exit N | trap | spin | compute N | sleep MS]"
     );
     ExitCode::from(2)
 }
@@ -181,6 +181,12 @@ fn main() -> ExitCode {
         ("compute", Some(n)) => {
             let n = parse_int(n) as u32;
             println!("fib({n}) = {}", fib(n));
+            ExitCode::SUCCESS
+        }
+        ("sleep", Some(ms)) => {
+            let ms = parse_int(ms).max(0) as u64;
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            println!("slept {ms} ms");
             ExitCode::SUCCESS
         }
         _ => usage(),

@@ -319,7 +319,7 @@ impl Execution {
         // The store starts in single-step mode, so the first instruction
         // that runs raises the first event.
         execution.mailbox.slots().stepping = true;
-        match poll_here(program, &execution.mailbox) {
+        match poll_here(program, &execution.mailbox, &execution.runner.io) {
             Polled::Paused(program) => {
                 execution.mailbox.slots().stop = Some(Stop::Entry);
                 execution.state = State::Paused(program);
@@ -449,12 +449,13 @@ impl Execution {
         self.mailbox.filtering.store(filtering, Ordering::Relaxed);
         self.mailbox.slots().order = Some(Order::Resume);
         let polled = match mode {
-            ResumeMode::Step => poll_here(program, &self.mailbox),
+            ResumeMode::Step => poll_here(program, &self.mailbox, &self.runner.io),
             // Starts here, and moves to the runner thread if it outlasts a
             // slice (see `slice`).
             ResumeMode::Continue => {
                 self.mailbox.slice_over.store(false, Ordering::Relaxed);
-                self.slices.run(|| poll_here(program, &self.mailbox))
+                self.slices
+                    .run(|| poll_here(program, &self.mailbox, &self.runner.io))
             }
         };
         match polled {
@@ -603,13 +604,14 @@ enum Polled {
     Ended(Result<Ending>),
 }
 
-/// Polls the program once on this thread.
-fn poll_here(mut program: Program, mailbox: &Mailbox) -> Polled {
-    // Host calls the program makes may need Tokio's context; a single poll
-    // needs no more than that (no `block_on`, which would cost a yield).
+/// Polls the program once on this thread, in the context of its I/O
+/// runtime (`io`), which its host calls may need.
+fn poll_here(mut program: Program, mailbox: &Mailbox, io: &tokio::runtime::Handle) -> Polled {
     let mut cx = Context::from_waker(Waker::noop());
-    let poll =
-        wasmtime_wasi::runtime::with_ambient_tokio_runtime(|| program.as_mut().poll(&mut cx));
+    let poll = {
+        let _context = io.enter();
+        program.as_mut().poll(&mut cx)
+    };
     match poll {
         Poll::Ready(ending) => Polled::Ended(ending),
         Poll::Pending if mailbox.slots().stop.is_some() => Polled::Paused(program),
@@ -696,47 +698,62 @@ impl Readiness {
     }
 }
 
-/// The thread that runs the program during a `continue`.
+/// The thread that runs the program during a long `continue`, and the
+/// Tokio runtime the program's WASI runs on, whichever thread polls it.
+///
+/// The runtime's own worker drives the program's I/O and timers, so they
+/// work wherever the program is polled and whether or not a debugger is
+/// still there (the debugger's runtime only runs while it waits). It lives
+/// on the runner thread and ends with it, outside any async context.
 struct Runner {
     jobs: mpsc::Sender<(Program, Arc<Mailbox>, Arc<Handoff>)>,
+    io: tokio::runtime::Handle,
 }
 
 impl Runner {
     fn spawn() -> Result<Runner> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("debuggee-io")
+            .enable_io()
+            .enable_time()
+            .build()?;
+        let io = runtime.handle().clone();
         let (jobs, queue) = mpsc::channel::<(Program, Arc<Mailbox>, Arc<Handoff>)>();
         std::thread::Builder::new()
             .name("debuggee".into())
             .spawn(move || {
                 for (program, mailbox, handoff) in queue {
-                    handoff.put(run_until_stop(program, &mailbox));
+                    handoff.put(run_until_stop(program, &mailbox, runtime.handle()));
                 }
             })?;
-        Ok(Runner { jobs })
+        Ok(Runner { jobs, io })
     }
 
     fn run(&self, program: Program, mailbox: Arc<Mailbox>, handoff: Arc<Handoff>) {
-        if let Err(mpsc::SendError((program, mailbox, handoff))) =
-            self.jobs.send((program, mailbox, handoff))
-        {
-            // The runner thread is gone (it only exits when we drop the
-            // sender), so run here instead.
-            handoff.put(run_until_stop(program, &mailbox));
+        if let Err(mpsc::SendError((_, _, handoff))) = self.jobs.send((program, mailbox, handoff)) {
+            // It only exits when we drop the sender, or on a panic.
+            handoff.put(Returned::Ended(Err(anyhow::anyhow!(
+                "the thread that runs the program is gone"
+            ))));
         }
     }
 }
 
 /// Polls the program until it parks at a stop or ends.
-fn run_until_stop(mut program: Program, mailbox: &Mailbox) -> Returned {
+fn run_until_stop(
+    mut program: Program,
+    mailbox: &Mailbox,
+    io: &tokio::runtime::Handle,
+) -> Returned {
     let mut parked = false;
-    let ending = wasmtime_wasi::runtime::in_tokio(std::future::poll_fn(|cx| {
-        match program.as_mut().poll(cx) {
-            Poll::Ready(ending) => Poll::Ready(Some(ending)),
-            Poll::Pending if mailbox.slots().stop.is_some() => {
-                parked = true;
-                Poll::Ready(None)
-            }
-            Poll::Pending => Poll::Pending,
+    let ending = io.block_on(std::future::poll_fn(|cx| match program.as_mut().poll(cx) {
+        Poll::Ready(ending) => Poll::Ready(Some(ending)),
+        Poll::Pending if mailbox.slots().stop.is_some() => {
+            parked = true;
+            Poll::Ready(None)
         }
+        Poll::Pending => Poll::Pending,
     }));
     match ending {
         Some(ending) => Returned::Ended(ending),

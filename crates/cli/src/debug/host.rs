@@ -21,6 +21,7 @@ wasmtime::component::bindgen!({
     path: "wit",
     world: "debugger",
     imports: { default: trappable },
+    exports: { default: async },
     require_store_data_send: true,
     with: {
         "wasi:io/poll": wasmtime_wasi::p2::bindings::io::poll,

@@ -54,7 +54,7 @@ pub fn run(
         .map_err(anyhow::Error::from)
         .context("invalid debugger component")?;
     let mut linker = Linker::<Host>::new(&engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     // Interface by interface: `wasi:io/poll` is already there, with WASI.
     host::wasmdebug::debugger::debuggee::add_to_linker::<Host, HasSelf<Host>>(
         &mut linker,
@@ -67,11 +67,21 @@ pub fn run(
 
     let host = Host::new(sandbox(setup.listen), execution).map_err(anyhow::Error::from)?;
     let mut store = Store::new(&engine, host);
-    let debugger = Debugger::instantiate(&mut store, &component, &linker)
-        .map_err(anyhow::Error::from)
-        .context("the debugger component does not fit the debug world")?;
-    let debuggee = store.data_mut().debuggee_resource()?;
-    let outcome = debugger.call_debug(&mut store, debuggee, &setup.args);
+    // The debugger's I/O runs on a runtime of its own thread: a wait for
+    // the client is this thread's own epoll, with no other thread to wake.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .context("cannot start the debugger's I/O runtime")?;
+    let outcome = runtime.block_on(async {
+        let debugger = Debugger::instantiate_async(&mut store, &component, &linker)
+            .await
+            .map_err(anyhow::Error::from)
+            .context("the debugger component does not fit the debug world")?;
+        let debuggee = store.data_mut().debuggee_resource()?;
+        anyhow::Ok(debugger.call_debug(&mut store, debuggee, &setup.args).await)
+    })?;
 
     let execution = store.into_data().into_execution();
     match outcome {
