@@ -54,6 +54,10 @@ PY
 # them from the packages, the artifact crate taking the release asset. The
 # dependency profile mirrors the workspace's, so what `cargo test` compiled
 # is reused.
+# Cargo unpacks the packaged crates from a local overlay registry into
+# $CARGO_HOME/registry/src/-HASH/ and never unpacks the same name and version
+# again, so remove what an earlier run left or this one would build that.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/wasmdebug-*
 WASMDEBUG_GDBSTUB_WASM=$PWD/$asset cargo publish --dry-run --locked --allow-dirty --quiet \
     -p wasmdebug-component-artifact -p wasmdebug --features wasmdebug/gdbstub \
     --config 'profile.dev.package."*".opt-level=2' --config 'profile.dev.package."*".debug=false' ||
