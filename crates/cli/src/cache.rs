@@ -5,8 +5,9 @@
 //! Entries live in `$WASMDEBUG_CACHE_DIR`, else `$XDG_CACHE_HOME/wasmdebug`,
 //! else `~/.cache/wasmdebug`; an empty `WASMDEBUG_CACHE_DIR` turns the cache
 //! off. Each is named by a SHA-256 of the binary's bytes and of the engine's
-//! compatibility hash, so plain and instrumented builds never mix. The cache is only ever a
-//! shortcut: any failure to read or write it falls back to compiling.
+//! compatibility hash, so plain and instrumented builds never mix. The
+//! cache is only ever a shortcut: any failure to read or write it falls
+//! back to compiling.
 //! Loading an entry trusts it as native code, like Wasmtime's own cache,
 //! so the directory must be as private as the user's home.
 
@@ -62,7 +63,7 @@ fn cache_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|dir| !dir.is_empty()) {
         return Some(PathBuf::from(dir).join("wasmdebug"));
     }
-    let home = std::env::var_os("HOME")?;
+    let home = std::env::var_os("HOME").filter(|home| !home.is_empty())?;
     Some(PathBuf::from(home).join(".cache/wasmdebug"))
 }
 

@@ -27,7 +27,7 @@ use wasmtime::{
 use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
-use super::slice::SliceTimer;
+use super::slice::{self, SliceTimer};
 use crate::run::Ending;
 
 /// The exit status reported after `kill`, as for a native process killed
@@ -57,27 +57,28 @@ pub struct Paused<'a> {
 }
 
 impl Paused<'_> {
-    /// The innermost `count` Wasm frames of every activation (fewer if the
-    /// stack is shallower), innermost first. Walks no deeper than that, so
-    /// a stop that only needs the pc costs one frame, not the whole stack.
-    pub fn frames(&mut self, count: usize) -> &[FrameHandle] {
+    /// The first `count` Wasm frames of the paused stack, counted across
+    /// all its activations (fewer if the stack is shallower), innermost
+    /// first. Walks no deeper than that, so a stop that only needs the pc
+    /// costs one frame, not the whole stack.
+    pub fn frames(&mut self, count: usize) -> wasmtime::Result<&[FrameHandle]> {
         let store = &mut self.store;
         let walk = self
             .walk
             .get_or_insert_with(|| FrameWalk::new(store.as_context_mut()));
         while self.frames.len() < count {
-            match walk.next(store.as_context_mut()) {
+            match walk.next(store.as_context_mut())? {
                 Some(frame) => self.frames.push(frame),
                 None => break,
             }
         }
-        &self.frames[..count.min(self.frames.len())]
+        Ok(&self.frames[..count.min(self.frames.len())])
     }
 
     /// Wasm frame `index` of the paused stack, 0 being the innermost.
-    pub fn frame(&mut self, index: u32) -> Option<FrameHandle> {
-        let index = usize::try_from(index).ok()?;
-        self.frames(index.saturating_add(1)).get(index).cloned()
+    pub fn frame(&mut self, index: u32) -> wasmtime::Result<Option<FrameHandle>> {
+        let index = usize::try_from(index).unwrap_or(usize::MAX);
+        Ok(self.frames(index.saturating_add(1))?.get(index).cloned())
     }
 }
 
@@ -96,12 +97,20 @@ impl FrameWalk {
         FrameWalk { exits, next: None }
     }
 
-    fn next(&mut self, mut store: StoreContextMut<'_, WasiP1Ctx>) -> Option<FrameHandle> {
+    fn next(
+        &mut self,
+        mut store: StoreContextMut<'_, WasiP1Ctx>,
+    ) -> wasmtime::Result<Option<FrameHandle>> {
         loop {
-            let frame = self.next.take().or_else(|| self.exits.pop())?;
-            self.next = frame.parent(store.as_context_mut()).ok().flatten();
-            if let Ok(Some(_)) = frame.wasm_function_index_and_pc(store.as_context_mut()) {
-                return Some(frame);
+            let Some(frame) = self.next.take().or_else(|| self.exits.pop()) else {
+                return Ok(None);
+            };
+            self.next = frame.parent(store.as_context_mut())?;
+            if frame
+                .wasm_function_index_and_pc(store.as_context_mut())?
+                .is_some()
+            {
+                return Ok(Some(frame));
             }
         }
     }
@@ -270,7 +279,9 @@ pub enum StateError {
 ///               │  ▲      a slice: (polled here) ──▶ Paused
 ///               │  │
 ///   resume(continue)  └── runner thread returns the program at a stop
-///   past a slice  │
+///   past a slice, │
+///   or a step in  │
+///   a host call   │
 ///               ▼  │
 ///             Running ──program ends──▶ Exited(status)
 ///   kill: Paused | Running ──▶ Exited(137)
@@ -412,7 +423,8 @@ impl Execution {
     }
 
     /// Leaves `paused`: a step runs here and pauses again at once; a
-    /// continue hands the program to the runner thread. Paused only.
+    /// continue runs here for one slice and then, if still running, on the
+    /// runner thread (as does a step that waits on a host call). Paused only.
     pub fn resume(&mut self, mode: ResumeMode) -> Result<std::result::Result<(), StateError>> {
         match self.state()? {
             StateView::Paused(_) => {}
@@ -446,17 +458,18 @@ impl Execution {
             unreachable!("checked just above");
         };
         self.mailbox.interrupt.store(false, Ordering::Relaxed);
+        // A slice that ran out just as the last run stopped must not make
+        // this one yield.
+        self.mailbox.slice_over.store(false, Ordering::Relaxed);
         self.mailbox.filtering.store(filtering, Ordering::Relaxed);
         self.mailbox.slots().order = Some(Order::Resume);
         let polled = match mode {
             ResumeMode::Step => poll_here(program, &self.mailbox, &self.runner.io),
             // Starts here, and moves to the runner thread if it outlasts a
             // slice (see `slice`).
-            ResumeMode::Continue => {
-                self.mailbox.slice_over.store(false, Ordering::Relaxed);
-                self.slices
-                    .run(|| poll_here(program, &self.mailbox, &self.runner.io))
-            }
+            ResumeMode::Continue => self
+                .slices
+                .run(|| poll_here(program, &self.mailbox, &self.runner.io)),
         };
         match polled {
             Polled::Paused(program) => self.state = State::Paused(program),
@@ -559,7 +572,7 @@ pub enum StateView {
 fn end_slices_with_a_yield(engine: &Engine, mailbox: &Arc<Mailbox>) -> Result<SliceTimer> {
     let engine = engine.clone();
     let mailbox = mailbox.clone();
-    SliceTimer::spawn(move || {
+    SliceTimer::spawn(slice::SLICE, move || {
         mailbox.slice_over.store(true, Ordering::Relaxed);
         engine.increment_epoch();
     })
@@ -574,8 +587,9 @@ pub struct DebugMailbox(Arc<Mailbox>);
 pub fn prepare_store(store: &mut wasmtime::Store<WasiP1Ctx>) -> Result<DebugMailbox> {
     let mailbox = Arc::new(Mailbox::default());
     store.set_debug_handler(Handler(mailbox.clone()));
-    // The engine's epoch only moves on `interrupt` and `kill`; a deadline
-    // of one tick means the next check after either raises an event.
+    // The engine's epoch only moves on `interrupt`, `kill` and the end of a
+    // continue's slice; a deadline of one tick means the next check after
+    // any of them raises an event.
     store.set_epoch_deadline(1);
     let killed = mailbox.clone();
     store.epoch_deadline_callback(move |_| {
@@ -640,8 +654,13 @@ impl Handoff {
         if self.abandoned.load(Ordering::Relaxed) {
             return;
         }
-        *lock(&self.returned) = Some(returned);
-        self.done.store(true, Ordering::Release);
+        {
+            // `done` changes under the lock `wait_blocking` checks it under,
+            // so its wake-up cannot slip between the check and the wait.
+            let mut slot = lock(&self.returned);
+            *slot = Some(returned);
+            self.done.store(true, Ordering::Release);
+        }
         if let Some(waker) = lock(&self.waker).take() {
             waker.wake();
         }
@@ -685,8 +704,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Tells when the program is not running: ready at once unless a continue
-/// is under way on the runner thread.
+/// Tells when the program is not running: ready at once unless the runner
+/// thread has it (a continue past its slice, or a step waiting on a host
+/// call).
 pub struct Readiness(Arc<Mutex<Option<Arc<Handoff>>>>);
 
 impl Readiness {

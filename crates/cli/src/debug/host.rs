@@ -259,13 +259,12 @@ struct RawFrame {
 
 /// The innermost `count` Wasm frames of the paused stack, innermost first.
 fn raw_frames(paused: &mut Paused<'_>, count: usize) -> wasmtime::Result<Vec<RawFrame>> {
-    let frames = paused.frames(count).to_vec();
+    let frames = paused.frames(count)?.to_vec();
     let mut raw = Vec::with_capacity(frames.len());
     for frame in frames {
         let store = &mut paused.store;
         let Some((function, pc)) = frame.wasm_function_index_and_pc(&mut *store)? else {
-            // `Paused::frames` only has Wasm frames.
-            continue;
+            wasmtime::bail!("`Paused::frames` gave a frame with no Wasm function");
         };
         let instance = frame.instance(&mut *store)?;
         raw.push(RawFrame {
@@ -636,7 +635,10 @@ impl Host {
 
     fn frame_value(&mut self, frame: u32, index: u32, slot: FrameSlot) -> HostResult<Value> {
         self.inspect(move |paused| {
-            let frame = paused.frame(frame).ok_or(Error::BadIndex)?;
+            let frame = match paused.frame(frame) {
+                Ok(Some(frame)) => frame,
+                Ok(None) | Err(_) => return Err(Error::BadIndex),
+            };
             let store = &mut paused.store;
             let count = match slot {
                 FrameSlot::Local => frame.num_locals(&mut *store),

@@ -15,8 +15,8 @@ use anyhow::Result;
 /// How long a continue may keep the debugger's thread.
 pub const SLICE: Duration = Duration::from_millis(1);
 
-/// A thread that calls `expire` when a slice outlasts `SLICE`. It waits on
-/// a condition variable between slices, so it costs nothing while the
+/// A thread that calls `expire` when a slice outlasts its length. It waits
+/// on a condition variable between slices, so it costs nothing while the
 /// program is paused.
 pub struct SliceTimer {
     shared: Arc<Shared>,
@@ -37,17 +37,18 @@ struct TimerState {
 }
 
 impl SliceTimer {
-    pub fn spawn(expire: impl Fn() + Send + 'static) -> Result<SliceTimer> {
+    /// Starts the timer for slices of `length` (`SLICE` but in tests).
+    pub fn spawn(length: Duration, expire: impl Fn() + Send + 'static) -> Result<SliceTimer> {
         let shared = Arc::new(Shared::default());
         let timer = shared.clone();
         std::thread::Builder::new()
             .name("slice-timer".into())
-            .spawn(move || watch(&timer, expire))?;
+            .spawn(move || watch(&timer, length, expire))?;
         Ok(SliceTimer { shared })
     }
 
     /// Runs `work` as one slice: `expire` is called if it is still running
-    /// after `SLICE`.
+    /// at the slice's end.
     pub fn run<R>(&self, work: impl FnOnce() -> R) -> R {
         {
             let mut state = lock(&self.shared.state);
@@ -70,7 +71,7 @@ impl Drop for SliceTimer {
 }
 
 /// The timer thread: for each slice, waits until it ends or times out.
-fn watch(shared: &Shared, expire: impl Fn()) {
+fn watch(shared: &Shared, length: Duration, expire: impl Fn()) {
     let mut state = lock(&shared.state);
     loop {
         if state.closed {
@@ -83,7 +84,7 @@ fn watch(shared: &Shared, expire: impl Fn()) {
         let same_slice = |state: &mut TimerState| state.current == Some(slice) && !state.closed;
         let (guard, timeout) = shared
             .changed
-            .wait_timeout_while(state, SLICE, same_slice)
+            .wait_timeout_while(state, length, same_slice)
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         state = guard;
         if timeout.timed_out() {
@@ -114,44 +115,49 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Instant;
 
-    fn counting_timer() -> (SliceTimer, Arc<AtomicUsize>) {
+    fn counting_timer(length: Duration) -> (SliceTimer, Arc<AtomicUsize>) {
         let expired = Arc::new(AtomicUsize::new(0));
         let count = expired.clone();
-        let timer = SliceTimer::spawn(move || {
+        let timer = SliceTimer::spawn(length, move || {
             count.fetch_add(1, Ordering::SeqCst);
         })
         .unwrap();
         (timer, expired)
     }
 
+    /// Spins until `expired` reaches `count`, failing after ten seconds.
+    fn await_count(expired: &AtomicUsize, count: usize) {
+        let started = Instant::now();
+        while expired.load(Ordering::SeqCst) < count {
+            assert!(started.elapsed() < Duration::from_secs(10), "no expiry");
+            std::thread::yield_now();
+        }
+    }
+
     #[test]
-    fn a_short_slice_does_not_expire() {
-        let (timer, expired) = counting_timer();
+    fn a_slice_that_ends_in_time_never_expires() {
+        // Long slices, so that a busy machine cannot stretch one past its end.
+        let length = Duration::from_millis(200);
+        let (timer, expired) = counting_timer(length);
         for _ in 0..100 {
             timer.run(|| ());
         }
-        std::thread::sleep(SLICE * 5);
+        std::thread::sleep(length * 3);
         assert_eq!(expired.load(Ordering::SeqCst), 0);
     }
 
     #[test]
-    fn a_long_slice_expires_once() {
-        let (timer, expired) = counting_timer();
+    fn a_long_slice_expires_once_and_not_early() {
+        let (timer, expired) = counting_timer(SLICE);
         let started = Instant::now();
         timer.run(|| {
-            while expired.load(Ordering::SeqCst) == 0 {
-                std::thread::yield_now();
-            }
+            await_count(&expired, 1);
+            assert!(started.elapsed() >= SLICE, "expired early");
             std::thread::sleep(SLICE * 5);
         });
-        assert!(started.elapsed() >= SLICE);
         assert_eq!(expired.load(Ordering::SeqCst), 1);
         // The next slice gets its own expiry.
-        timer.run(|| {
-            while expired.load(Ordering::SeqCst) == 1 {
-                std::thread::yield_now();
-            }
-        });
+        timer.run(|| await_count(&expired, 2));
         assert_eq!(expired.load(Ordering::SeqCst), 2);
     }
 }
