@@ -13,11 +13,16 @@ use std::time::{Duration, Instant};
 /// Set in a child copy of this benchmark that only echoes, for the floor.
 const ECHO_ADDRESS_VAR: &str = "WASMDEBUG_BENCH_ECHO_TO";
 
+/// Where `wasmdebug` keeps compiled code: here, the benchmark's own cache.
+const CACHE_DIR_VAR: &str = "WASMDEBUG_CACHE_DIR";
+
 fn main() {
     if let Some(address) = std::env::var_os(ECHO_ADDRESS_VAR) {
         echo(&address.to_string_lossy());
         return;
     }
+    // SAFETY: no other thread runs yet; every child inherits the variable.
+    unsafe { std::env::set_var(CACHE_DIR_VAR, cache_dir()) };
     let debuggee = build_c_debuggee();
     let mut rows = vec![
         row(
@@ -448,7 +453,6 @@ fn lldb_step_latency(lldb: &Path, debuggee: &Path) -> f64 {
 }
 
 fn listening_times(debuggee: &Path) -> (f64, f64) {
-    let cache = target_dir().join("bench-cache");
     let measure = || {
         let (server, elapsed) = Server::start(debuggee, &["basic"]);
         drop(server);
@@ -457,20 +461,17 @@ fn listening_times(debuggee: &Path) -> (f64, f64) {
     // Cold: an empty compiled-code cache.
     let cold: Vec<f64> = (0..5)
         .map(|_| {
-            let _ = std::fs::remove_dir_all(&cache);
-            with_cache_dir(&cache, measure)
+            let _ = std::fs::remove_dir_all(cache_dir());
+            measure()
         })
         .collect();
-    let warm: Vec<f64> = (0..10).map(|_| with_cache_dir(&cache, measure)).collect();
+    let warm: Vec<f64> = (0..10).map(|_| measure()).collect();
     (median(cold), median(warm))
 }
 
-fn with_cache_dir<R>(cache: &Path, f: impl FnOnce() -> R) -> R {
-    // SAFETY: the benchmark is single-threaded here; children inherit it.
-    unsafe { std::env::set_var("XDG_CACHE_HOME", cache) };
-    let result = f();
-    unsafe { std::env::remove_var("XDG_CACHE_HOME") };
-    result
+/// The compiled-code cache of every `wasmdebug` the benchmark starts.
+fn cache_dir() -> PathBuf {
+    target_dir().join("bench-cache")
 }
 
 /// The median time of five runs of `command` to its end, which must succeed.

@@ -331,13 +331,16 @@ fn compiled_code_is_cached_reused_and_replaced_when_bad() {
 
 #[test]
 fn an_empty_cache_dir_variable_turns_the_cache_off() {
+    // Neither the usual places nor the working directory get an entry.
     let home = scratch_dir("no-cache");
+    let program = Debuggee::C.path().canonicalize().unwrap();
     let out = output(
         wasmdebug()
+            .current_dir(&home)
             .env("WASMDEBUG_CACHE_DIR", "")
             .env("XDG_CACHE_HOME", &home)
             .env("HOME", &home)
-            .arg(Debuggee::C.path()),
+            .arg(program),
     );
     assert_eq!(stdout(&out), BASIC_OUTPUT, "{}", stderr(&out));
     let left: Vec<_> = std::fs::read_dir(&home).unwrap().collect();

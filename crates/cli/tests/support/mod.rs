@@ -118,9 +118,12 @@ fn cargo_build(package: &str, target: &str, profile: Profile) {
     );
 }
 
-/// The `wasmdebug` binary under test.
+/// The `wasmdebug` binary under test, with a compiled-code cache of its
+/// own under the target directory rather than the user's.
 pub fn wasmdebug() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wasmdebug"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wasmdebug"));
+    command.env("WASMDEBUG_CACHE_DIR", target_dir().join("test-cache"));
+    command
 }
 
 /// Runs `command` to completion and returns what it printed and its status.

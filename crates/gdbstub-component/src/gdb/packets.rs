@@ -149,9 +149,10 @@ fn hex_number(digits: &[u8]) -> Option<u64> {
 }
 
 /// Appends `bytes` to `out` as one packet of hex digits: the reply to a
-/// memory read. Bulk reads make this the hottest loop, so it stores into
-/// a buffer sized up front, byte by byte: a two-byte `extend_from_slice`
-/// per input byte compiles to a `memory.copy` call, a host call in Wasm.
+/// memory read. Bulk reads make this the hottest loop, so it stores each
+/// byte's digit pair into a buffer sized up front: a two-byte
+/// `extend_from_slice` per byte compiles to a `memory.copy` call, a host
+/// call in Wasm.
 pub fn hex_packet(out: &mut Vec<u8>, bytes: &[u8]) {
     out.push(b'$');
     let start = out.len();

@@ -38,7 +38,7 @@ impl Debugger {
     }
 
     /// Why the program is not running any more, or `None` if it still is.
-    /// Running, once the program's `ready` pollable has fired.
+    /// Running (asked right after a resume, and whenever `ready` fires).
     pub fn event(&mut self) -> Option<Event> {
         let program = self.program.get_mut();
         let stop = match program.state() {
