@@ -9,9 +9,14 @@ use wasip2::sockets::network::{
 };
 use wasip2::sockets::tcp::{ShutdownType, TcpSocket};
 
-/// The most we ask a stream for at once; also the most the host's TCP stream
-/// accepts in one write.
-const CHUNK: u64 = 64 * 1024;
+/// The most we read at once. The host zeroes a buffer of this size for
+/// every read, so it stays small: requests are short, and the rare large
+/// one (a memory write) takes a few more reads.
+const READ_CHUNK: u64 = 8 * 1024;
+
+/// The most we write at once: the most the host's TCP stream accepts in
+/// one write.
+const WRITE_CHUNK: u64 = 64 * 1024;
 
 pub struct Listener {
     // Children before their parents: they are dropped in this order.
@@ -100,14 +105,14 @@ impl Client {
 
     /// Waits for bytes and appends them to `buf`.
     pub fn read_blocking(&self, buf: &mut Vec<u8>) -> Result<(), Closed> {
-        let bytes = self.input.blocking_read(CHUNK).map_err(|_| Closed)?;
+        let bytes = self.input.blocking_read(READ_CHUNK).map_err(|_| Closed)?;
         buf.extend_from_slice(&bytes);
         Ok(())
     }
 
     /// Appends whatever bytes are there to `buf`, without waiting.
     pub fn read_ready(&self, buf: &mut Vec<u8>) -> Result<(), Closed> {
-        let bytes = self.input.read(CHUNK).map_err(|_| Closed)?;
+        let bytes = self.input.read(READ_CHUNK).map_err(|_| Closed)?;
         buf.extend_from_slice(&bytes);
         Ok(())
     }
@@ -122,7 +127,7 @@ impl Client {
                 self.writable.block();
                 continue;
             }
-            let n = bytes.len().min(permitted.min(CHUNK) as usize);
+            let n = bytes.len().min(permitted.min(WRITE_CHUNK) as usize);
             self.output.write(&bytes[..n]).map_err(|_| Closed)?;
             bytes = &bytes[n..];
         }
