@@ -411,6 +411,17 @@ fn breaks_steps_and_inspects_frames() {
     assert_eq!(gdb.ask(&format!("M{below:x},4:deadbeef")), "OK");
     assert_eq!(gdb.read(below, 4).unwrap(), [0xde, 0xad, 0xbe, 0xef]);
     assert_eq!(gdb.ask(&format!("M{below:x},4:{}", hex(&before))), "OK");
+    // A write whose packet spans many reads of the socket, read back whole.
+    let len = 32 * 1024;
+    let start = below - len as u64;
+    let old = gdb.read(start, len).unwrap();
+    let pattern: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+    assert_eq!(
+        gdb.ask(&format!("M{start:x},{len:x}:{}", hex(&pattern))),
+        "OK"
+    );
+    assert_eq!(gdb.read(start, len).unwrap(), pattern);
+    assert_eq!(gdb.ask(&format!("M{start:x},{len:x}:{}", hex(&old))), "OK");
     // Code cannot be written.
     assert!(
         gdb.ask(&format!("M{:x},1:00", code_addr(0, factorial.start)))
