@@ -131,6 +131,12 @@ impl Program {
         Ok(self.stop.frames.as_deref().unwrap_or_default())
     }
 
+    /// Frame `index` of the whole stack, 0 being the innermost.
+    pub fn frame(&mut self, index: u32) -> Result<Frame, Error> {
+        let frames = self.frames()?;
+        frames.get(index as usize).copied().ok_or(Error::BadIndex)
+    }
+
     /// The innermost frame, without fetching the rest of the stack: a stop
     /// reply needs only its pc, and stepping makes many stops.
     pub fn innermost_frame(&mut self) -> Result<Frame, Error> {

@@ -58,14 +58,12 @@ impl Wasm for Debugger {
         buf: &mut [u8],
     ) -> Result<usize, Refusal> {
         let frame = index(frame)?;
-        let operands = {
-            let mut program = self.program.borrow_mut();
-            let frames = program.frames().map_err(|e| Refusal(errno_of(e)))?;
-            frames
-                .get(frame as usize)
-                .ok_or(Refusal(errno_of(Error::BadIndex)))?
-                .operands
-        };
+        let operands = self
+            .program
+            .borrow_mut()
+            .frame(frame)
+            .map_err(|e| Refusal(errno_of(e)))?
+            .operands;
         let from_bottom =
             from_top(operands, index(index_from_top)?).ok_or(Refusal(errno_of(Error::BadIndex)))?;
         put(self.program.borrow().operand(frame, from_bottom), buf)
@@ -79,15 +77,12 @@ impl Wasm for Debugger {
         global: usize,
         buf: &mut [u8],
     ) -> Result<usize, Refusal> {
-        let frame = index(frame)?;
-        let instance = {
-            let mut program = self.program.borrow_mut();
-            let frames = program.frames().map_err(|e| Refusal(errno_of(e)))?;
-            frames
-                .get(frame as usize)
-                .ok_or(Refusal(errno_of(Error::BadIndex)))?
-                .instance
-        };
+        let instance = self
+            .program
+            .borrow_mut()
+            .frame(index(frame)?)
+            .map_err(|e| Refusal(errno_of(e)))?
+            .instance;
         put(self.program.borrow().global(instance, index(global)?), buf)
     }
 }
