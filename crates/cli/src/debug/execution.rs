@@ -160,11 +160,7 @@ struct Slots {
 
 impl Mailbox {
     fn slots(&self) -> MutexGuard<'_, Slots> {
-        // A panic while holding this lock is a bug elsewhere; the data is
-        // plain values, so carry on with them.
-        self.slots
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.slots)
     }
 }
 
@@ -698,7 +694,9 @@ impl Handoff {
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+/// Locks `mutex`. A panic while holding one of these locks is a bug
+/// elsewhere; the data is plain values, so carry on with them.
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

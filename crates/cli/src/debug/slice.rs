@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use anyhow::Result;
 
+use super::execution::lock;
+
 /// How long a continue may keep the debugger's thread.
 pub const SLICE: Duration = Duration::from_millis(1);
 
@@ -93,12 +95,6 @@ fn watch(shared: &Shared, length: Duration, expire: impl Fn()) {
             state = wait(shared.changed.wait_while(state, same_slice));
         }
     }
-}
-
-fn lock(mutex: &Mutex<TimerState>) -> MutexGuard<'_, TimerState> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A wait's guard, carrying on after a panic elsewhere: the state is plain
