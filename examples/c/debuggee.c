@@ -131,10 +131,23 @@ unsigned long long fib(unsigned n) {
     return fib(n - 1) + fib(n - 2);
 }
 
+/* Runs once, after a long loop: a breakpoint here must not slow the loop. */
+void audit(unsigned iterations, unsigned long long checksum) {
+    printf("audit: %u iterations, checksum %llu\n", iterations, checksum); /* MARK:audit */
+}
+
+static void run_audit(unsigned iterations) {
+    unsigned long long checksum = 0;
+    for (unsigned i = 0; i < iterations; i++) {
+        checksum = checksum * 31 + i;
+    }
+    audit(iterations, checksum);
+}
+
 static void usage(void) {
     fprintf(stderr,
             "usage: debuggee [basic | message | args ... | env NAME | cat PATH |"
-            " exit N | trap | spin | compute N | sleep MS]\n");
+            " exit N | trap | spin | compute N | sleep MS | audit N]\n");
 }
 
 int main(int argc, char **argv) {
@@ -183,6 +196,10 @@ int main(int argc, char **argv) {
         if (strcmp(mode, "compute") == 0) {
             unsigned n = (unsigned)atoi(param);
             printf("fib(%u) = %llu\n", n, fib(n));
+            return 0;
+        }
+        if (strcmp(mode, "audit") == 0) {
+            run_audit((unsigned)atoi(param));
             return 0;
         }
     }

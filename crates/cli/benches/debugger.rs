@@ -57,6 +57,18 @@ fn main() {
             "ms",
             lldb_step_latency(&lldb, &debuggee),
         ));
+        // The same source as a core module and as a component, side by side.
+        for (kind, target) in [
+            ("core module", "wasm32-wasip1"),
+            ("component", "wasm32-wasip2"),
+        ] {
+            let program = build_rust_debuggee(target);
+            rows.push(row(
+                &format!("LLDB `b audit`, `c`, `bt 1`, `c` over `audit 4000000`, Rust {kind}"),
+                "ms",
+                audit_session_time(&lldb, &program),
+            ));
+        }
     } else {
         eprintln!("no LLDB found (run ci/setup.sh or set LLDB=path): skipping the LLDB row");
     }
@@ -132,6 +144,27 @@ fn build_c_debuggee() -> PathBuf {
         .expect("clang runs");
     assert!(status.success());
     output
+}
+
+/// `examples/rust` built (debug, as a user debugs it) for `target`.
+fn build_rust_debuggee(target: &str) -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(workspace_root())
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "wasmdebug-example",
+            "--target",
+            target,
+        ])
+        .arg("--target-dir")
+        .arg(target_dir())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success());
+    target_dir().join(target).join("debug/debuggee.wasm")
 }
 
 /// The CLI under `-g`, paused at the program's first instruction.
@@ -450,6 +483,33 @@ fn lldb_step_latency(lldb: &Path, debuggee: &Path) -> f64 {
         stepping.push(millis(session(steps)));
     }
     (median(stepping) - median(fixed)) / steps as f64
+}
+
+/// A whole LLDB session with one breakpoint that the program reaches after
+/// a 4-million-iteration loop: from spawning the runtime to its exit.
+fn audit_session_time(lldb: &Path, program: &Path) -> f64 {
+    let session = || {
+        let started = Instant::now();
+        let (mut server, _) = Server::start(program, &["audit", "4000000"]);
+        let status = Command::new(lldb)
+            .arg("--batch")
+            .arg("-o")
+            .arg(format!(
+                "process connect --plugin wasm connect://{}",
+                server.addr
+            ))
+            .args(["-o", "b audit", "-o", "c", "-o", "bt 1", "-o", "c"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("lldb runs");
+        assert!(status.success());
+        assert!(server.child.wait().expect("wasmdebug exits").success());
+        millis(started.elapsed())
+    };
+    // The first session fills the compiled-code cache.
+    session();
+    median((0..3).map(|_| session()).collect())
 }
 
 fn listening_times(debuggee: &Path) -> (f64, f64) {

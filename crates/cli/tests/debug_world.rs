@@ -10,6 +10,7 @@
 mod support;
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -33,6 +34,25 @@ fn check(
     expected_status: i32,
     vars: &mut Vars,
 ) -> String {
+    check_file(
+        debuggee.path(),
+        program,
+        script,
+        expected_stdout,
+        expected_status,
+        vars,
+    )
+}
+
+/// `check` for a program file other than the example debuggees.
+fn check_file(
+    path: &Path,
+    program: &[&str],
+    script: &[(&str, &str)],
+    expected_stdout: &str,
+    expected_status: i32,
+    vars: &mut Vars,
+) -> String {
     let commands: Vec<String> = script
         .iter()
         .map(|(command, _)| substitute(command, vars))
@@ -45,12 +65,12 @@ fn check(
     for text in &commands {
         command.arg("-D").arg(format!("arg={text}"));
     }
-    command.arg(debuggee.path()).args(program);
+    command.arg(path).args(program);
     let out = output_within(&mut command, LIMIT);
     let (out_text, err_text) = (stdout(&out), stderr(&out));
     let context = || {
         format!(
-            "{debuggee:?} {program:?}\nscript: {commands:#?}\nstdout:\n{out_text}\nstderr:\n{err_text}"
+            "{path:?} {program:?}\nscript: {commands:#?}\nstdout:\n{out_text}\nstderr:\n{err_text}"
         )
     };
 
@@ -808,4 +828,120 @@ fn patterns_capture_and_compare() {
     assert!(!matches("{new} x", "y", &mut vars));
     assert!(!vars.contains_key("new"), "a failed match captures nothing");
     assert_eq!(substitute("read {b} 4", &vars), "read 0:0x10 4");
+}
+
+/// `examples/wat/relay.wat`: a component of four core modules, two of them
+/// (`left`, `right`) laid out alike, so that their `work` functions share
+/// every module-relative pc. left_work runs 3 times, right_work and
+/// leaf_work 5 times each, in the order of `RELAY_CALLS`.
+fn relay() -> PathBuf {
+    support::workspace_root().join("examples/wat/relay.wat")
+}
+
+const RELAY_CALLS: [&str; 13] = [
+    "left", "right", "leaf", "left", "right", "leaf", "left", "right", "leaf", "right", "leaf",
+    "right", "leaf",
+];
+
+/// The first instructions of the three `work` functions, as `{left}`,
+/// `{right}` and `{leaf}`.
+fn relay_facts() -> Vars {
+    let mut vars = Vars::new();
+    check_file(
+        &relay(),
+        &[],
+        &[
+            ("func-start left_work", "func * body * code {left}"),
+            ("func-start right_work", "func * body * code {right}"),
+            ("func-start leaf_work", "func * body * code {leaf}"),
+        ],
+        "",
+        0,
+        &mut vars,
+    );
+    let pc = |name: &str| vars[name].split_once(':').expect("M:0xPC").1.to_string();
+    assert_eq!(pc("left"), pc("right"), "left and right are laid out alike");
+    assert_ne!(vars["left"], vars["right"], "in different modules");
+    vars
+}
+
+/// A `continue` that must stop at `{name}`'s first instruction.
+fn stop_at(name: &str) -> [(String, String); 2] {
+    [
+        ("continue".into(), "paused(breakpoint)".into()),
+        ("pc".into(), format!("{{{name}}}")),
+    ]
+}
+
+fn check_relay(script: &[(String, String)], vars: &mut Vars) {
+    let script: Vec<(&str, &str)> = script
+        .iter()
+        .map(|(command, pattern)| (command.as_str(), pattern.as_str()))
+        .collect();
+    check_file(&relay(), &[], &script, "", 0, vars);
+}
+
+fn command(command: &str, pattern: &str) -> (String, String) {
+    (command.into(), pattern.into())
+}
+
+#[test]
+fn component_breakpoints_in_every_module_stop_exactly_as_often_as_the_code_runs() {
+    let mut vars = relay_facts();
+    let mut script = vec![
+        command("break left_work", "ok *"),
+        command("break right_work", "ok *"),
+        command("break leaf_work", "ok *"),
+    ];
+    for name in RELAY_CALLS {
+        script.extend(stop_at(name));
+    }
+    script.push(command("continue", "exited(0)"));
+    check_relay(&script, &mut vars);
+}
+
+#[test]
+fn a_component_breakpoint_does_not_stop_at_the_same_pc_in_another_module() {
+    let mut vars = relay_facts();
+    // right_work's code is patched too (same pc); it must run on silently.
+    let mut script = vec![command("break left_work", "ok *")];
+    for _ in 0..3 {
+        script.extend(stop_at("left"));
+    }
+    script.push(command("continue", "exited(0)"));
+    check_relay(&script, &mut vars);
+}
+
+#[test]
+fn component_breakpoints_edited_while_paused_later() {
+    let mut vars = relay_facts();
+    let mut script = vec![command("break left_work", "ok *")];
+    script.extend(stop_at("left"));
+    // Removing left's breakpoint must leave right's, at the same pc, armed.
+    script.push(command("break right_work", "ok *"));
+    script.push(command("unbreak left_work", "ok *"));
+    for _ in 0..5 {
+        script.extend(stop_at("right"));
+    }
+    script.push(command("continue", "exited(0)"));
+    check_relay(&script, &mut vars);
+}
+
+#[test]
+fn component_breakpoints_survive_single_steps() {
+    let mut vars = relay_facts();
+    let mut script = vec![
+        command("step 3", "paused(step) at *"),
+        command("break left_work", "ok *"),
+        command("break leaf_work", "ok *"),
+    ];
+    // Leaving single-step mode after each stop must re-arm both modules.
+    for name in [
+        "left", "leaf", "left", "leaf", "left", "leaf", "leaf", "leaf",
+    ] {
+        script.extend(stop_at(name));
+        script.push(command("step 2", "paused(step) at *"));
+    }
+    script.push(command("continue", "exited(0)"));
+    check_relay(&script, &mut vars);
 }

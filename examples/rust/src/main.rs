@@ -140,6 +140,23 @@ fn fib(n: u32) -> u64 {
     fib(n - 1) + fib(n - 2)
 }
 
+/// Runs once, after a long loop: a breakpoint here must not slow the loop.
+#[inline(never)]
+fn audit(iterations: u32, checksum: u64) {
+    println!("audit: {iterations} iterations, checksum {checksum}"); // MARK:audit
+}
+
+fn run_audit(iterations: u32) -> ExitCode {
+    let mut checksum: u64 = 0;
+    for i in 0..iterations {
+        checksum = checksum
+            .wrapping_mul(31)
+            .wrapping_add(u64::from(black_box(i)));
+    }
+    audit(iterations, checksum);
+    ExitCode::SUCCESS
+}
+
 /// Like C's atoi for our purposes: unparsable input counts as 0.
 fn parse_int(text: &str) -> i32 {
     text.trim().parse().unwrap_or(0)
@@ -147,7 +164,7 @@ fn parse_int(text: &str) -> i32 {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: debuggee [basic | message | args ... | env NAME | cat PATH | exit N | trap | spin | compute N | sleep MS]"
+        "usage: debuggee [basic | message | args ... | env NAME | cat PATH | exit N | trap | spin | compute N | sleep MS | audit N]"
     );
     ExitCode::from(2)
 }
@@ -183,6 +200,7 @@ fn main() -> ExitCode {
             println!("fib({n}) = {}", fib(n));
             ExitCode::SUCCESS
         }
+        ("audit", Some(n)) => run_audit(parse_int(n) as u32),
         ("sleep", Some(ms)) => {
             let ms = parse_int(ms).max(0) as u64;
             std::thread::sleep(std::time::Duration::from_millis(ms));

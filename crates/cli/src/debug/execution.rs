@@ -12,7 +12,6 @@
 //! wait on its socket (and to interrupt) meanwhile.
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,11 +21,12 @@ use std::task::{Context, Poll, Waker};
 
 use anyhow::{Result, bail};
 use wasmtime::{
-    AsContext, AsContextMut, DebugEvent, DebugHandler, Engine, FrameHandle, StoreContextMut,
+    AsContextMut, DebugEvent, DebugHandler, Engine, FrameHandle, Module, StoreContextMut,
 };
 use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
+use super::breakpoints::{self, Breakpoints, Edit};
 use super::slice::{self, SliceTimer};
 use crate::run::Ending;
 
@@ -139,13 +139,6 @@ struct Mailbox {
     /// Set when a continue's slice on the debugger's thread runs out: the
     /// program yields at its next epoch check, to go on on the runner.
     slice_over: AtomicBool,
-    /// Breakpoints checked by the handler rather than patched into code,
-    /// by (module id in the engine, pc), with how many times each was
-    /// added; see `Execution::emulates_breakpoints`.
-    emulated: Mutex<HashMap<(u64, u32), usize>>,
-    /// Set while continuing in single-step mode to emulate breakpoints:
-    /// only steps onto an emulated breakpoint pause.
-    filtering: AtomicBool,
 }
 
 #[derive(Default)]
@@ -180,15 +173,10 @@ impl Handler {
             return None;
         }
         match event {
-            DebugEvent::Breakpoint if mailbox.filtering.load(Ordering::Relaxed) => {
-                let location = innermost_location(store)?;
-                lock(&mailbox.emulated)
-                    .contains_key(&location)
-                    .then_some(Stop::Breakpoint)
-            }
             // In single-step mode every instruction raises this event.
             DebugEvent::Breakpoint if mailbox.slots().stepping => Some(Stop::Step),
-            DebugEvent::Breakpoint => Some(Stop::Breakpoint),
+            // A site patched for another module's breakpoint runs on.
+            DebugEvent::Breakpoint => breakpoints::is_set(store).then_some(Stop::Breakpoint),
             DebugEvent::EpochYield => mailbox
                 .interrupt
                 .swap(false, Ordering::Relaxed)
@@ -243,17 +231,6 @@ impl DebugHandler for Handler {
     }
 }
 
-/// Where the innermost Wasm frame is: its module's id in the engine and
-/// its pc.
-fn innermost_location(store: &mut StoreContextMut<'_, WasiP1Ctx>) -> Option<(u64, u32)> {
-    let frame = store.debug_exit_frames().next()?;
-    let (_, pc) = frame
-        .wasm_function_index_and_pc(store.as_context_mut())
-        .ok()??;
-    let module = frame.module(store.as_context_mut()).ok()??;
-    Some((module.debug_index_in_engine(), pc.raw()))
-}
-
 /// How to resume a paused program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResumeMode {
@@ -291,7 +268,7 @@ pub struct Execution {
     state: State,
     runner: Runner,
     slices: SliceTimer,
-    emulate_breakpoints: bool,
+    breakpoints: Breakpoints,
     /// The continue under way, if any, for `Readiness` to watch.
     current_run: Arc<Mutex<Option<Arc<Handoff>>>>,
 }
@@ -307,12 +284,7 @@ impl Execution {
     /// runs it to its first instruction, where it pauses with
     /// `Stop::Entry`. An error means the program could not start (for
     /// example a missing import).
-    pub fn start(
-        engine: &Engine,
-        program: Program,
-        mailbox: DebugMailbox,
-        emulate_breakpoints: bool,
-    ) -> Result<Execution> {
+    pub fn start(engine: &Engine, program: Program, mailbox: DebugMailbox) -> Result<Execution> {
         let DebugMailbox(mailbox) = mailbox;
         let mut execution = Execution {
             engine: engine.clone(),
@@ -320,7 +292,7 @@ impl Execution {
             mailbox,
             state: State::Exited(0),
             runner: Runner::spawn()?,
-            emulate_breakpoints,
+            breakpoints: Breakpoints::default(),
             current_run: Arc::default(),
         };
         // The store starts in single-step mode, so the first instruction
@@ -394,27 +366,38 @@ impl Execution {
         }
     }
 
-    /// Whether breakpoints must be emulated (see `edit_emulated_breakpoint`).
-    ///
-    /// Wasmtime 48 finds a breakpoint's code patch by binary search in one
-    /// table per compiled artifact; a component's table holds several
-    /// modules' pcs, unsorted, so the search misses. For components we
-    /// instead continue in single-step mode and let the handler pause only
-    /// on a breakpoint's pc: correct, and slower.
-    pub fn emulates_breakpoints(&self) -> bool {
-        self.emulate_breakpoints
+    /// Adds or removes one reference to the breakpoint at `pc`, an
+    /// instruction boundary of `module`. Paused only.
+    pub fn edit_breakpoint(
+        &mut self,
+        module: &Module,
+        pc: u32,
+        add: bool,
+    ) -> Result<std::result::Result<(), StateError>> {
+        match self.state()? {
+            StateView::Paused(_) => {}
+            StateView::Running => return Ok(Err(StateError::NotPaused)),
+            StateView::Exited(_) => return Ok(Err(StateError::Exited)),
+        }
+        let edits = match add {
+            true => self.breakpoints.add(module, pc),
+            false => self.breakpoints.remove(module, pc),
+        };
+        self.apply(edits)
     }
 
-    /// Adds or removes an emulated breakpoint at an instruction boundary.
-    pub fn edit_emulated_breakpoint(&mut self, module_id: u64, pc: u32, add: bool) {
-        let mut emulated = lock(&self.mailbox.emulated);
-        let count = emulated.entry((module_id, pc)).or_insert(0);
-        match add {
-            true => *count += 1,
-            false => *count = count.saturating_sub(1),
+    /// Applies `edits` to the paused store.
+    fn apply(&mut self, edits: Vec<Edit>) -> Result<std::result::Result<(), StateError>> {
+        if edits.is_empty() {
+            return Ok(Ok(()));
         }
-        if *count == 0 {
-            emulated.remove(&(module_id, pc));
+        let applied = self.inspect(move |paused| {
+            breakpoints::apply(&mut paused.store, edits).map_err(|error| format!("{error:#}"))
+        })?;
+        match applied {
+            Ok(Ok(())) => Ok(Ok(())),
+            Ok(Err(message)) => bail!("cannot edit breakpoints: {message}"),
+            Err(error) => Ok(Err(error)),
         }
     }
 
@@ -427,25 +410,13 @@ impl Execution {
             StateView::Running => return Ok(Err(StateError::NotPaused)),
             StateView::Exited(_) => return Ok(Err(StateError::Exited)),
         }
-        let filtering = mode == ResumeMode::Continue
-            && !self.mailbox.detached.load(Ordering::Relaxed)
-            && !lock(&self.mailbox.emulated).is_empty();
-        let stepping = mode == ResumeMode::Step || filtering;
+        let stepping = mode == ResumeMode::Step;
         if self.mailbox.slots().stepping != stepping {
             // Switching modes patches the code, so only do it on a change.
-            let switched = self.inspect(move |paused| {
-                match paused.store.as_context_mut().edit_breakpoints() {
-                    Some(mut edit) => edit
-                        .single_step(stepping)
-                        .map_err(|error| format!("{error:#}")),
-                    None => Err("guest debugging is not enabled".to_string()),
-                }
-            })?;
-            match switched {
-                Ok(Ok(())) => self.mailbox.slots().stepping = stepping,
-                Ok(Err(message)) => bail!("cannot switch single-step mode: {message}"),
-                Err(error) => return Ok(Err(error)),
+            if let Err(error) = self.apply(self.breakpoints.single_step(stepping))? {
+                return Ok(Err(error));
             }
+            self.mailbox.slots().stepping = stepping;
         }
         let State::Paused(_) = self.state else {
             return Ok(Err(StateError::NotPaused));
@@ -457,7 +428,6 @@ impl Execution {
         // A slice that ran out just as the last run stopped must not make
         // this one yield.
         self.mailbox.slice_over.store(false, Ordering::Relaxed);
-        self.mailbox.filtering.store(filtering, Ordering::Relaxed);
         self.mailbox.slots().order = Some(Order::Resume);
         let polled = match mode {
             ResumeMode::Step => poll_here(program, &self.mailbox, &self.runner.io),
@@ -505,16 +475,15 @@ impl Execution {
     /// how it ended. Used once the debugger is gone.
     pub fn finish(mut self) -> Result<i32> {
         self.mailbox.detached.store(true, Ordering::Relaxed);
-        lock(&self.mailbox.emulated).clear();
         loop {
             match self.state()? {
                 StateView::Exited(status) => return Ok(status),
                 StateView::Paused(_) => {
                     // Events no longer pause the program, but breakpoints
                     // would still cost a handler call each: remove them.
-                    self.inspect(remove_all_breakpoints)?.map_err(|error| {
-                        anyhow::anyhow!("cannot clear breakpoints: {error:?}")
-                    })??;
+                    let edits = self.breakpoints.clear();
+                    self.apply(edits)?
+                        .map_err(|error| anyhow::anyhow!("cannot clear breakpoints: {error:?}"))?;
                     let _ = self.resume(ResumeMode::Continue)?;
                 }
                 StateView::Running => {
@@ -534,24 +503,6 @@ impl Execution {
         self.runner
             .run(program, self.mailbox.clone(), handoff.clone());
         self.state = State::Running(handoff);
-    }
-}
-
-/// Removes every breakpoint, however many times it was added.
-fn remove_all_breakpoints(paused: &mut Paused<'_>) -> Result<()> {
-    loop {
-        let set: Vec<_> = match paused.store.as_context().breakpoints() {
-            Some(breakpoints) => breakpoints.map(|point| (point.module, point.pc)).collect(),
-            None => return Ok(()),
-        };
-        if set.is_empty() {
-            return Ok(());
-        }
-        if let Some(mut edit) = paused.store.as_context_mut().edit_breakpoints() {
-            for (module, pc) in &set {
-                edit.remove_breakpoint(module, *pc)?;
-            }
-        }
     }
 }
 

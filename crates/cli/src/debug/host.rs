@@ -9,7 +9,7 @@
 use std::io::Write;
 
 use wasmtime::component::{Resource, ResourceTable};
-use wasmtime::{AsContextMut, Instance, Module, ModulePC, StoreContextMut, Val};
+use wasmtime::{AsContextMut, Instance, Module, StoreContextMut, Val};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::{DynPollable, Pollable, subscribe};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -676,27 +676,11 @@ impl Host {
         let Some(pc) = bytecode::instruction_at_or_after(bytecode, location.pc) else {
             return Ok(Err(Error::OutOfBounds));
         };
-        if self.execution.emulates_breakpoints() {
-            let module_id = module.debug_index_in_engine();
-            self.execution.edit_emulated_breakpoint(module_id, pc, add);
-            return Ok(Ok(()));
-        }
-        let edited = self.inspect(move |paused| {
-            let Some(mut edit) = paused.store.as_context_mut().edit_breakpoints() else {
-                return Ok(Err("guest debugging is not enabled".to_string()));
-            };
-            let pc = ModulePC::new(pc);
-            let result = match add {
-                true => edit.add_breakpoint(&module, pc),
-                false => edit.remove_breakpoint(&module, pc),
-            };
-            Ok(result.map_err(|error| format!("{error:#}")))
-        })?;
-        match edited {
-            Ok(Ok(())) => Ok(Ok(())),
-            Ok(Err(message)) => wasmtime::bail!("cannot edit a breakpoint: {message}"),
-            Err(error) => Ok(Err(error)),
-        }
+        Ok(self
+            .execution
+            .edit_breakpoint(&module, pc, add)
+            .map_err(trap)?
+            .map_err(state_error))
     }
 }
 

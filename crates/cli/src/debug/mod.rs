@@ -9,6 +9,7 @@
 //! prints why and kills the program: a debugger that failed cannot be
 //! trusted to have left it in a state worth running.
 
+mod breakpoints;
 mod bytecode;
 mod execution;
 mod host;
@@ -118,10 +119,9 @@ fn start_program(engine: &Engine, program: &Program, wasi: WasiP1Ctx) -> Result<
         Program::Module(module) => store.debug_register_module(module)?,
         Program::Component(component) => store.debug_register_component(component)?,
     }
-    let emulate_breakpoints = matches!(program, Program::Component(_));
     let program = program.clone();
     let future = Box::pin(async move { run::run(&mut store, &linkers, &program).await });
-    Execution::start(engine, future, mailbox, emulate_breakpoints)
+    Execution::start(engine, future, mailbox)
 }
 
 /// The debugger's WASI: stderr, clocks and randomness, and TCP on `listen`
