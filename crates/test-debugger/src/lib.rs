@@ -17,6 +17,7 @@
 //! | `instances` | `N: #0 module M, memories A, globals B, tables C, functions D, …` |
 //! | `func-start NAME` | `func F body M:0xBODY code M:0xCODE` (body's first byte, first instruction) |
 //! | `instructions NAME K` | offsets of the first K instructions: `M:0xA M:0xB …` |
+//! | `find NAME OP` | where function NAME's first OP instruction (wasmparser's name, `Throw`) is: `M:0xPC` |
 //! | `instruction-at M:PC` | wasmparser's name of the operator there (`Unreachable`) |
 //! | `break NAME`, `unbreak NAME` | adds/removes a breakpoint at the body's first byte: `ok M:0xBODY` |
 //! | `break-pc M:PC`, `unbreak-pc M:PC` | `ok` |
@@ -193,6 +194,10 @@ impl Session {
                 let offsets = self.modules[&m].instructions(&function, count as usize)?;
                 let list: Vec<String> = offsets.iter().map(|pc| location(m, *pc)).collect();
                 list.join(" ")
+            }
+            Command::Find(name, operator) => {
+                let (m, function) = self.function(&name)?;
+                location(m, self.modules[&m].find_instruction(&function, &operator)?)
             }
             Command::InstructionAt(m, pc) => self.module(m)?.instruction_at(pc)?,
             Command::Break(name) => {

@@ -17,6 +17,7 @@ pub enum Command {
     FuncStart(String),
     Instructions(String, u32),
     InstructionAt(u32, u32),
+    Find(String, String),
     Break(String),
     Unbreak(String),
     BreakPc(u32, u32),
@@ -87,6 +88,7 @@ fn parse_command(text: &str) -> Result<Command, String> {
         "instructions" => {
             want(2).and_then(|()| Ok(Command::Instructions(operands[0].into(), n32(1)?)))
         }
+        "find" => want(2).map(|()| Command::Find(operands[0].into(), operands[1].into())),
         "instruction-at" => code_location(operands).map(|(m, pc)| Command::InstructionAt(m, pc)),
         "break" => want(1).map(|()| Command::Break(operands[0].into())),
         "unbreak" => want(1).map(|()| Command::Unbreak(operands[0].into())),
