@@ -20,6 +20,7 @@
 //! | `find NAME OP` | where function NAME's first OP instruction (wasmparser's name, `Throw`) is: `M:0xPC` |
 //! | `instruction-at M:PC` | wasmparser's name of the operator there (`Unreachable`) |
 //! | `break NAME`, `unbreak NAME` | adds/removes a breakpoint at the body's first byte: `ok M:0xBODY` |
+//! | `break-at NAME OP` | adds a breakpoint at function NAME's first OP instruction: `ok M:0xPC` |
 //! | `break-pc M:PC`, `unbreak-pc M:PC` | `ok` |
 //! | `frames [MAX]` | `#0 func F (NAME) at M:0xPC, instance I, locals L, operands O \| #1 …` (the innermost MAX frames; all without MAX) |
 //! | `pc` | the innermost frame's location, `M:0xPC` |
@@ -203,6 +204,12 @@ impl Session {
             Command::Break(name) => {
                 let (module, function) = self.function(&name)?;
                 let pc = function.body;
+                self.debuggee.add_breakpoint(CodeLocation { module, pc })?;
+                format!("ok {}", location(module, pc))
+            }
+            Command::BreakAt(name, operator) => {
+                let (module, function) = self.function(&name)?;
+                let pc = self.modules[&module].find_instruction(&function, &operator)?;
                 self.debuggee.add_breakpoint(CodeLocation { module, pc })?;
                 format!("ok {}", location(module, pc))
             }
