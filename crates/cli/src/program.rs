@@ -86,6 +86,9 @@ impl Program {
 /// The engine settings every program is compiled with; `guest_debug` adds
 /// the instrumentation the debugger needs.
 pub fn engine(guest_debug: bool) -> Result<Engine> {
+    // Wasm proposals stay at Wasmtime's defaults, as in `wasmtime run`; guest
+    // debugging turns none of them off. Shared memories validate but are not
+    // created (`Config::shared_memory` is off there too).
     let mut config = wasmtime::Config::new();
     config.wasm_backtrace_details(WasmBacktraceDetails::Enable);
     if guest_debug {

@@ -17,8 +17,10 @@
 //! | `instances` | `N: #0 module M, memories A, globals B, tables C, functions D, …` |
 //! | `func-start NAME` | `func F body M:0xBODY code M:0xCODE` (body's first byte, first instruction) |
 //! | `instructions NAME K` | offsets of the first K instructions: `M:0xA M:0xB …` |
+//! | `find NAME OP` | where function NAME's first OP instruction (wasmparser's name, `Throw`) is: `M:0xPC` |
 //! | `instruction-at M:PC` | wasmparser's name of the operator there (`Unreachable`) |
 //! | `break NAME`, `unbreak NAME` | adds/removes a breakpoint at the body's first byte: `ok M:0xBODY` |
+//! | `break-at NAME OP` | adds a breakpoint at function NAME's first OP instruction: `ok M:0xPC` |
 //! | `break-pc M:PC`, `unbreak-pc M:PC` | `ok` |
 //! | `frames [MAX]` | `#0 func F (NAME) at M:0xPC, instance I, locals L, operands O \| #1 …` (the innermost MAX frames; all without MAX) |
 //! | `pc` | the innermost frame's location, `M:0xPC` |
@@ -194,10 +196,20 @@ impl Session {
                 let list: Vec<String> = offsets.iter().map(|pc| location(m, *pc)).collect();
                 list.join(" ")
             }
+            Command::Find(name, operator) => {
+                let (m, function) = self.function(&name)?;
+                location(m, self.modules[&m].find_instruction(&function, &operator)?)
+            }
             Command::InstructionAt(m, pc) => self.module(m)?.instruction_at(pc)?,
             Command::Break(name) => {
                 let (module, function) = self.function(&name)?;
                 let pc = function.body;
+                self.debuggee.add_breakpoint(CodeLocation { module, pc })?;
+                format!("ok {}", location(module, pc))
+            }
+            Command::BreakAt(name, operator) => {
+                let (module, function) = self.function(&name)?;
+                let pc = self.modules[&module].find_instruction(&function, &operator)?;
                 self.debuggee.add_breakpoint(CodeLocation { module, pc })?;
                 format!("ok {}", location(module, pc))
             }

@@ -134,9 +134,7 @@ impl Module {
         while !reader.eof() {
             let (operator, offset) = reader.read_with_offset().map_err(|e| e.to_string())?;
             if offset as usize == pc {
-                let debug = format!("{operator:?}");
-                let end = debug.find([' ', '{', '(']).unwrap_or(debug.len());
-                return Ok(debug[..end].to_string());
+                return Ok(operator_name(&operator));
             }
             if offset as usize > pc {
                 break;
@@ -144,6 +142,27 @@ impl Module {
         }
         Err("not at an instruction".into())
     }
+
+    /// The offset of the first instruction of `function` named `name`
+    /// (wasmparser's operator name, as `instruction_at` gives it).
+    pub fn find_instruction(&self, function: &Function, name: &str) -> Result<u32, String> {
+        let body = function_body(&self.bytes, &function.range);
+        let mut reader = body.get_operators_reader().map_err(|e| e.to_string())?;
+        while !reader.eof() {
+            let (operator, offset) = reader.read_with_offset().map_err(|e| e.to_string())?;
+            if operator_name(&operator) == name {
+                return Ok(offset as u32);
+            }
+        }
+        Err(format!("no `{name}` in the function"))
+    }
+}
+
+/// wasmparser's name of an operator, without its immediates.
+fn operator_name(operator: &wasmparser::Operator<'_>) -> String {
+    let debug = format!("{operator:?}");
+    let end = debug.find([' ', '{', '(']).unwrap_or(debug.len());
+    debug[..end].to_string()
 }
 
 fn function_body<'a>(bytes: &'a [u8], range: &Range<usize>) -> FunctionBody<'a> {

@@ -17,7 +17,9 @@ pub enum Command {
     FuncStart(String),
     Instructions(String, u32),
     InstructionAt(u32, u32),
+    Find(String, String),
     Break(String),
+    BreakAt(String, String),
     Unbreak(String),
     BreakPc(u32, u32),
     UnbreakPc(u32, u32),
@@ -87,8 +89,10 @@ fn parse_command(text: &str) -> Result<Command, String> {
         "instructions" => {
             want(2).and_then(|()| Ok(Command::Instructions(operands[0].into(), n32(1)?)))
         }
+        "find" => want(2).map(|()| Command::Find(operands[0].into(), operands[1].into())),
         "instruction-at" => code_location(operands).map(|(m, pc)| Command::InstructionAt(m, pc)),
         "break" => want(1).map(|()| Command::Break(operands[0].into())),
+        "break-at" => want(2).map(|()| Command::BreakAt(operands[0].into(), operands[1].into())),
         "unbreak" => want(1).map(|()| Command::Unbreak(operands[0].into())),
         "break-pc" => code_location(operands).map(|(m, pc)| Command::BreakPc(m, pc)),
         "unbreak-pc" => code_location(operands).map(|(m, pc)| Command::UnbreakPc(m, pc)),

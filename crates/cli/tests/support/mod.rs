@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod pattern;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
 use std::sync::OnceLock;
@@ -224,12 +226,17 @@ pub struct Served {
 
 impl Served {
     pub fn start(debuggee: Debuggee, args: &[&str]) -> Served {
+        Served::start_program(debuggee.path(), args)
+    }
+
+    /// Like `start`, for any program file.
+    pub fn start_program(program: &Path, args: &[&str]) -> Served {
         use std::io::BufRead;
         let mut child = wasmdebug()
             .arg("run")
             .args(["-g", "127.0.0.1:0", "-D"])
             .arg(format!("debugger={}", gdbstub_component().display()))
-            .arg(debuggee.path())
+            .arg(program)
             .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

@@ -1,0 +1,70 @@
+;; Tail calls: `return_call` and `return_call_indirect`. A million calls deep
+;; without them, which would overflow the stack.
+(module $tail_calls
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+
+  ;; Memory 0: the iovec at 0, the line being built from 16 up to $end,
+  ;; digits at 200..240, the program's strings from 256.
+  (memory $memory (export "memory") 1)
+  (global $end (mut i32) (i32.const 16))
+
+  (func $text (param $at i32) (param $len i32)
+    (memory.copy (global.get $end) (local.get $at) (local.get $len))
+    (global.set $end (i32.add (global.get $end) (local.get $len))))
+
+  (func $char (param $c i32)
+    (i32.store8 (global.get $end) (local.get $c))
+    (global.set $end (i32.add (global.get $end) (i32.const 1))))
+
+  (func $number (param $n i64)
+    (local $digits i32)
+    (if (i64.lt_s (local.get $n) (i64.const 0))
+      (then
+        (call $char (i32.const 45))
+        (local.set $n (i64.sub (i64.const 0) (local.get $n)))))
+    (local.set $digits (i32.const 240))
+    (loop $next
+      (local.set $digits (i32.sub (local.get $digits) (i32.const 1)))
+      (i32.store8 (local.get $digits)
+        (i32.wrap_i64 (i64.add (i64.const 48) (i64.rem_u (local.get $n) (i64.const 10)))))
+      (local.set $n (i64.div_u (local.get $n) (i64.const 10)))
+      (br_if $next (i64.ne (local.get $n) (i64.const 0))))
+    (call $text (local.get $digits) (i32.sub (i32.const 240) (local.get $digits))))
+
+  ;; Ends the line and writes it to stdout.
+  (func $write_line
+    (call $char (i32.const 10))
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.sub (global.get $end) (i32.const 16)))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (global.set $end (i32.const 16)))
+  (data (i32.const 256) "tail calls: sum ")
+  (data (i32.const 272) ", indirect ")
+
+  (type $step (func (param i64 i64) (result i64)))
+  (table $steps funcref (elem $sum_down))
+
+  ;; 1 + 2 + ... + n, added to acc.
+  (func $sum_down (type $step) (param $n i64) (param $acc i64) (result i64)
+    (if (result i64) (i64.eqz (local.get $n))
+      (then (local.get $acc))
+      (else
+        (return_call $sum_down
+          (i64.sub (local.get $n) (i64.const 1))
+          (i64.add (local.get $acc) (local.get $n))))))
+
+  ;; Hands over to $sum_down through the table: this frame is replaced.
+  (func $sum_indirect (param $n i64) (result i64)
+    (return_call_indirect $steps (type $step)
+      (local.get $n) (i64.const 0) (i32.const 0)))
+
+  (func $_start (export "_start")
+    (call $text (i32.const 256) (i32.const 16))
+    (call $number (call $sum_down (i64.const 1000000) (i64.const 0)))
+    (call $text (i32.const 272) (i32.const 11))
+    (call $number (call $sum_indirect (i64.const 100000)))
+    (call $write_line)
+    (call $proc_exit (i32.const 0)))
+)
