@@ -349,11 +349,7 @@ fn an_empty_cache_dir_variable_turns_the_cache_off() {
 
 #[test]
 fn recursion_reaches_ten_thousand_frames() {
-    let out = output(
-        wasmdebug()
-            .arg(Debuggee::Recursion.path())
-            .arg("10000"),
-    );
+    let out = output(wasmdebug().arg(Debuggee::Recursion.path()).arg("10000"));
     assert_eq!(stdout(&out), "depth 10000 reached\n", "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0));
 }
@@ -376,11 +372,7 @@ fn recursion_goes_as_deep_under_a_debugger() {
 
 #[test]
 fn exhausting_the_call_stack_is_a_trap() {
-    let out = output(
-        wasmdebug()
-            .arg(Debuggee::Recursion.path())
-            .arg("1000000"),
-    );
+    let out = output(wasmdebug().arg(Debuggee::Recursion.path()).arg("1000000"));
     assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("call stack exhausted"),

@@ -173,11 +173,9 @@ impl FrameWalk {
 /// thread (and with it the debugger, or a runner LLDB waits on forever).
 fn contain<R>(f: impl FnOnce() -> R) -> std::result::Result<R, String> {
     std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        match (payload.downcast_ref::<&str>(), payload.downcast_ref::<String>()) {
-            (Some(message), _) => message.to_string(),
-            (_, Some(message)) => message.clone(),
-            _ => "a panic without a message".to_string(),
-        }
+        let text = payload.downcast_ref::<&str>().map(|text| text.to_string());
+        text.or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_string())
     })
 }
 

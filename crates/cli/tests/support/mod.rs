@@ -45,9 +45,9 @@ impl Debuggee {
         static RECURSION: OnceLock<PathBuf> = OnceLock::new();
         match self {
             Debuggee::C => C.get_or_init(|| build_c("debuggee", &[])),
-            Debuggee::Recursion => RECURSION.get_or_init(|| {
-                build_c("recurse", &["-Wl,-z,stack-size=8388608"])
-            }),
+            Debuggee::Recursion => {
+                RECURSION.get_or_init(|| build_c("recurse", &["-Wl,-z,stack-size=8388608"]))
+            }
             Debuggee::RustModule => RUST_MODULE.get_or_init(|| build_rust("wasm32-wasip1")),
             Debuggee::RustComponent => RUST_COMPONENT.get_or_init(|| build_rust("wasm32-wasip2")),
         }
