@@ -346,3 +346,37 @@ fn an_empty_cache_dir_variable_turns_the_cache_off() {
     let left: Vec<_> = std::fs::read_dir(&home).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn recursion_reaches_ten_thousand_frames() {
+    let out = output(wasmdebug().arg(Debuggee::Recursion.path()).arg("10000"));
+    assert_eq!(stdout(&out), "depth 10000 reached\n", "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn recursion_goes_as_deep_under_a_debugger() {
+    // 10,900 is as deep as a plain run of it gets; instrumented frames are
+    // several times larger, and the debug engine's stack is sized for that.
+    let out = output(
+        wasmdebug()
+            .arg("-D")
+            .arg(format!("debugger={}", support::test_debugger().display()))
+            .args(["-D", "arg=continue"])
+            .arg(Debuggee::Recursion.path())
+            .arg("10900"),
+    );
+    assert_eq!(stdout(&out), "depth 10900 reached\n", "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn exhausting_the_call_stack_is_a_trap() {
+    let out = output(wasmdebug().arg(Debuggee::Recursion.path()).arg("1000000"));
+    assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("call stack exhausted"),
+        "{}",
+        stderr(&out)
+    );
+}

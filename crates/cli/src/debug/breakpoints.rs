@@ -20,6 +20,8 @@ use std::collections::BTreeMap;
 use wasmtime::{AsContext, AsContextMut, Module, ModulePC, StoreContextMut};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
+use super::panics::contain;
+
 /// One change to Wasmtime's breakpoint state.
 pub enum Edit {
     Add(Module, u32),
@@ -132,12 +134,15 @@ pub fn is_set(store: &mut StoreContextMut<'_, WasiP1Ctx>) -> bool {
 }
 
 /// Where the innermost Wasm frame is: its module's id in the engine and
-/// its pc.
+/// its pc. `None` if Wasmtime cannot tell (or panics trying).
 fn innermost_location(store: &mut StoreContextMut<'_, WasiP1Ctx>) -> Option<(u64, u32)> {
-    let frame = store.debug_exit_frames().next()?;
-    let (_, pc) = frame
-        .wasm_function_index_and_pc(store.as_context_mut())
-        .ok()??;
-    let module = frame.module(store.as_context_mut()).ok()??;
-    Some((module.debug_index_in_engine(), pc.raw()))
+    contain(|| {
+        let frame = store.debug_exit_frames().next()?;
+        let (_, pc) = frame
+            .wasm_function_index_and_pc(store.as_context_mut())
+            .ok()??;
+        let module = frame.module(store.as_context_mut()).ok()??;
+        Some((module.debug_index_in_engine(), pc.raw()))
+    })
+    .ok()?
 }

@@ -27,6 +27,7 @@ use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 use super::breakpoints::{self, Breakpoints, Edit};
+use super::panics::contain;
 use super::slice::{self, SliceTimer};
 use crate::run::Ending;
 
@@ -54,6 +55,9 @@ pub struct Paused<'a> {
     pub store: StoreContextMut<'a, WasiP1Ctx>,
     frames: Vec<FrameHandle>,
     walk: Option<FrameWalk>,
+    /// Paused at a stack overflow: the innermost frame is a call that
+    /// overflowed in its prologue, before it wrote its state slots.
+    overflowed: bool,
 }
 
 impl Paused<'_> {
@@ -63,9 +67,12 @@ impl Paused<'_> {
     /// costs one frame, not the whole stack.
     pub fn frames(&mut self, count: usize) -> wasmtime::Result<&[FrameHandle]> {
         let store = &mut self.store;
-        let walk = self
-            .walk
-            .get_or_insert_with(|| FrameWalk::new(store.as_context_mut()));
+        let walk = match &mut self.walk {
+            Some(walk) => walk,
+            None => self
+                .walk
+                .insert(FrameWalk::new(store.as_context_mut(), self.overflowed)),
+        };
         while self.frames.len() < count {
             match walk.next(store.as_context_mut())? {
                 Some(frame) => self.frames.push(frame),
@@ -84,17 +91,42 @@ impl Paused<'_> {
 
 /// A walk down the paused stack's Wasm frames: each activation's frames
 /// from its innermost outwards, skipping trampolines (no Wasm function).
+///
+/// Wasmtime 48 reads a frame's instance from a slot the frame writes on
+/// entry and panics when it finds null there ("null vmctx in debug state
+/// slot"). So the walk starts above a call that overflowed the stack in its
+/// prologue (its slot is unwritten, possibly stale rather than null), and
+/// it reads each frame's instance under `contain`: a frame that panics ends
+/// the walk there, with a line on stderr, and the frames inside it stay
+/// usable.
 struct FrameWalk {
     /// The exit frames of the activations not walked yet, outermost first.
     exits: Vec<FrameHandle>,
     next: Option<FrameHandle>,
+    /// How many Wasm frames the walk has given.
+    given: usize,
 }
 
 impl FrameWalk {
-    fn new(mut store: StoreContextMut<'_, WasiP1Ctx>) -> FrameWalk {
-        let mut exits: Vec<FrameHandle> = store.debug_exit_frames().collect();
-        exits.reverse();
-        FrameWalk { exits, next: None }
+    fn new(mut store: StoreContextMut<'_, WasiP1Ctx>, overflowed: bool) -> FrameWalk {
+        let mut walk = FrameWalk {
+            exits: Vec::new(),
+            next: None,
+            given: 0,
+        };
+        match contain(|| store.debug_exit_frames().collect::<Vec<_>>()) {
+            Ok(exits) => walk.exits = exits,
+            Err(message) => eprintln!("error: Wasmtime panicked finding the stack: {message}"),
+        }
+        walk.exits.reverse();
+        if overflowed && let Some(innermost) = walk.exits.pop() {
+            // `parent` only unwinds; it never reads the frame's slots.
+            match contain(|| innermost.parent(store.as_context_mut())) {
+                Ok(Ok(parent)) => walk.next = parent,
+                Ok(Err(_)) | Err(_) => walk.exits.clear(),
+            }
+        }
+        walk
     }
 
     fn next(
@@ -105,16 +137,39 @@ impl FrameWalk {
             let Some(frame) = self.next.take().or_else(|| self.exits.pop()) else {
                 return Ok(None);
             };
-            self.next = frame.parent(store.as_context_mut())?;
-            if frame
-                .wasm_function_index_and_pc(store.as_context_mut())?
-                .is_some()
-            {
+            let step = contain(|| -> wasmtime::Result<_> {
+                let parent = frame.parent(store.as_context_mut())?;
+                let is_wasm = frame
+                    .wasm_function_index_and_pc(store.as_context_mut())?
+                    .is_some();
+                if is_wasm {
+                    // What every request asks of a frame first.
+                    frame.instance(store.as_context_mut())?;
+                }
+                Ok((parent, is_wasm))
+            });
+            let (parent, is_wasm) = match step {
+                Ok(step) => step?,
+                Err(message) => {
+                    eprintln!(
+                        "error: the stack walk stops at frame {}: Wasmtime panicked: {message}",
+                        self.given
+                    );
+                    self.exits.clear();
+                    return Ok(None);
+                }
+            };
+            self.next = parent;
+            if is_wasm {
+                self.given += 1;
                 return Ok(Some(frame));
             }
         }
     }
 }
+
+/// The reply to a request whose closure panicked.
+struct Panicked;
 
 type Request = Box<dyn FnOnce(&mut Paused<'_>) -> Box<dyn Any + Send> + Send>;
 
@@ -200,6 +255,7 @@ impl DebugHandler for Handler {
         event: DebugEvent<'_>,
     ) -> impl Future<Output = ()> + Send {
         let stop = self.stop_for(&mut store, &event);
+        let overflowed = matches!(event, DebugEvent::Trap(wasmtime::Trap::StackOverflow));
         let mailbox = self.0.clone();
         async move {
             let Some(stop) = stop else { return };
@@ -208,6 +264,7 @@ impl DebugHandler for Handler {
                 store,
                 frames: Vec::new(),
                 walk: None,
+                overflowed,
             };
             loop {
                 // Pending until the debugger posts an order and polls us.
@@ -218,7 +275,10 @@ impl DebugHandler for Handler {
                 .await;
                 match order {
                     Order::Inspect(request) => {
-                        let reply = request(&mut paused);
+                        let reply = contain(|| request(&mut paused)).unwrap_or_else(|message| {
+                            eprintln!("error: a debugger request panicked: {message}");
+                            Box::new(Panicked)
+                        });
                         mailbox.slots().reply = Some(reply);
                     }
                     Order::Resume => {
@@ -243,6 +303,9 @@ pub enum ResumeMode {
 pub enum StateError {
     NotPaused,
     Exited,
+    /// Wasmtime panicked serving it (the panic is on stderr); the program
+    /// stays paused.
+    Panicked,
 }
 
 /// The debuggee's state machine.
@@ -362,6 +425,7 @@ impl Execution {
         let reply = self.mailbox.slots().reply.take();
         match reply.map(|reply| reply.downcast::<R>()) {
             Some(Ok(reply)) => Ok(Ok(*reply)),
+            Some(Err(reply)) if reply.is::<Panicked>() => Ok(Err(StateError::Panicked)),
             _ => bail!("the debug handler did not answer a request"),
         }
     }

@@ -4,7 +4,12 @@
 //! The rule for failures, once for every function here: what a debugger
 //! can cause (a bad index, an access out of bounds, a call in the wrong
 //! state) is a WIT `error` and changes nothing; anything else is a bug or a
-//! broken runtime, and traps the debugger component.
+//! broken runtime, and traps the debugger component. One exception: a
+//! panic while serving a request (Wasmtime 48's debug API panics on some
+//! frames) is caught by the debug handler, printed, and answered as
+//! `bad-index`, the frame or item asked for being unreadable. LLDB then
+//! shows an error for that one command, and the session goes on; a trap
+//! would end it.
 
 use std::io::Write;
 
@@ -283,6 +288,7 @@ fn state_error(error: StateError) -> Error {
     match error {
         StateError::NotPaused => Error::NotPaused,
         StateError::Exited => Error::Exited,
+        StateError::Panicked => Error::BadIndex,
     }
 }
 

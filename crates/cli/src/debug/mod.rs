@@ -13,6 +13,7 @@ mod breakpoints;
 mod bytecode;
 mod execution;
 mod host;
+mod panics;
 mod slice;
 
 use std::net::SocketAddr;
@@ -161,6 +162,29 @@ fn is_allowed(listen: &SocketAddr, addr: SocketAddr, usage: SocketAddrUse) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use execution::StateError;
+
+    #[test]
+    fn a_panic_in_a_request_fails_only_that_request() {
+        let engine = crate::program::engine(true).unwrap();
+        let module = wasmtime::Module::new(
+            &engine,
+            r#"(module (func (export "_start") (local i32) nop))"#,
+        )
+        .unwrap();
+        let wasi = WasiCtxBuilder::new().build_p1();
+        let mut execution = start_program(&engine, &Program::Module(module), wasi).unwrap();
+        // Wasmtime's `FrameHandle::local` panics on an index past the end.
+        let reply = execution.inspect(|paused| match paused.frame(0) {
+            Ok(Some(frame)) => frame.local(&mut paused.store, 7).is_ok(),
+            _ => false,
+        });
+        assert_eq!(reply.unwrap(), Err(StateError::Panicked));
+        // Still paused, still answering, and it runs on to its end.
+        let frames = execution.inspect(|paused| paused.frames(8).map_or(0, |frames| frames.len()));
+        assert_eq!(frames.unwrap(), Ok(1));
+        assert_eq!(execution.finish().unwrap(), 0);
+    }
 
     #[test]
     fn sandbox_allows_only_the_listen_address() {

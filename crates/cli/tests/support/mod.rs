@@ -31,6 +31,9 @@ pub enum Debuggee {
     RustModule,
     /// `examples/rust`, built for wasm32-wasip2: a component.
     RustComponent,
+    /// `examples/c/recurse.c`, recursion to a given depth, with an 8 MiB
+    /// shadow stack. Not one of `ALL`: it has one mode of its own.
+    Recursion,
 }
 
 impl Debuggee {
@@ -41,8 +44,12 @@ impl Debuggee {
         static C: OnceLock<PathBuf> = OnceLock::new();
         static RUST_MODULE: OnceLock<PathBuf> = OnceLock::new();
         static RUST_COMPONENT: OnceLock<PathBuf> = OnceLock::new();
+        static RECURSION: OnceLock<PathBuf> = OnceLock::new();
         match self {
-            Debuggee::C => C.get_or_init(build_c),
+            Debuggee::C => C.get_or_init(|| build_c("debuggee", &[])),
+            Debuggee::Recursion => {
+                RECURSION.get_or_init(|| build_c("recurse", &["-Wl,-z,stack-size=8388608"]))
+            }
             Debuggee::RustModule => RUST_MODULE.get_or_init(|| build_rust("wasm32-wasip1")),
             Debuggee::RustComponent => RUST_COMPONENT.get_or_init(|| build_rust("wasm32-wasip2")),
         }
@@ -52,6 +59,7 @@ impl Debuggee {
     pub fn source(self) -> PathBuf {
         match self {
             Debuggee::C => workspace_root().join("examples/c/debuggee.c"),
+            Debuggee::Recursion => workspace_root().join("examples/c/recurse.c"),
             Debuggee::RustModule | Debuggee::RustComponent => {
                 workspace_root().join("examples/rust/src/main.rs")
             }
@@ -70,16 +78,19 @@ impl Debuggee {
     }
 }
 
-fn build_c() -> PathBuf {
+/// Builds `examples/c/<name>.c`, with `flags` added to clang's.
+fn build_c(name: &str, flags: &[&str]) -> PathBuf {
     let out_dir = target_dir().join("debuggees");
     std::fs::create_dir_all(&out_dir).expect("create target/debuggees");
-    let output = out_dir.join("debuggee-c.wasm");
+    let output = out_dir.join(format!("{name}-c.wasm"));
     // Build next to the final name and rename, so concurrent test processes
     // never see a half-written file.
-    let partial = out_dir.join(format!("debuggee-c.wasm.{}", std::process::id()));
-    let source = workspace_root().join("examples/c/debuggee.c");
+    let partial = out_dir.join(format!("{name}-c.wasm.{}", std::process::id()));
+    let source = workspace_root().join(format!("examples/c/{name}.c"));
     let status = Command::new("clang")
-        .args(["--target=wasm32-wasi", "-g", "-O0", "-o"])
+        .args(["--target=wasm32-wasi", "-g", "-O0"])
+        .args(flags)
+        .arg("-o")
         .arg(&partial)
         .arg(&source)
         .status()
