@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod lldb;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
 use std::sync::OnceLock;
@@ -18,6 +20,15 @@ pub fn target_dir() -> PathBuf {
         Some(dir) => PathBuf::from(dir),
         None => workspace_root().join("target"),
     }
+}
+
+/// A scratch directory of the calling test's own under the target
+/// directory, emptied first.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = target_dir().join("test-scratch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
 }
 
 /// The example programs of `examples/`, in each form we run.
