@@ -129,6 +129,47 @@ fn cargo_build(package: &str, target: &str, profile: Profile) {
     );
 }
 
+/// A real program this project did not write: hexyl, a hex viewer from
+/// crates.io, at this exact version.
+pub const HEXYL_VERSION: &str = "0.17.0";
+
+/// hexyl built from crates.io for wasm32-wasip1, debug (with DWARF), with
+/// its own lock file, on first use. It is pinned, so a copy left by an
+/// earlier run is this build: only the first run on a machine builds it
+/// (about 20 s cold) and needs the registry.
+pub fn hexyl() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let out_dir = target_dir().join("realworld");
+        let output = out_dir.join(format!("hexyl-{HEXYL_VERSION}.wasm"));
+        if output.exists() {
+            return output;
+        }
+        // Installed into a root of this process's own, then renamed into
+        // place, so concurrent test processes never see a half-written file
+        // (they share cargo's build lock on `out_dir`).
+        let root = out_dir.join(format!("install.{}", std::process::id()));
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .current_dir(workspace_root())
+            .args(["install", "--quiet", "--debug", "--locked"])
+            .args(["--target", "wasm32-wasip1", "--root"])
+            .arg(&root)
+            .arg("--target-dir")
+            .arg(&out_dir)
+            .arg(format!("hexyl@{HEXYL_VERSION}"))
+            .status()
+            .expect("cargo runs");
+        assert!(
+            status.success(),
+            "cargo failed to install hexyl@{HEXYL_VERSION}"
+        );
+        std::fs::rename(root.join("bin/hexyl.wasm"), &output).expect("rename built hexyl");
+        let _ = std::fs::remove_dir_all(&root);
+        output
+    })
+}
+
 /// The `wasmdebug` binary under test, with a compiled-code cache of its
 /// own under the target directory rather than the user's.
 pub fn wasmdebug() -> Command {
