@@ -2,158 +2,14 @@
 //! through `wasmdebug run -g`, as a user would.
 //!
 //! LLDB's wording varies between versions, so each test matches the lines
-//! that matter, in order, and nothing else. LLDB comes from `ci/setup.sh`
-//! (`target/lldb-venv`), or from `$LLDB`.
+//! that matter, in order, and nothing else.
 
 #![cfg(feature = "gdbstub")]
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use support::{Debuggee, KillOnDrop};
-
-/// How long one LLDB session may take before the test fails.
-const SESSION_LIMIT: Duration = Duration::from_secs(120);
-
-fn lldb() -> PathBuf {
-    if let Some(path) = std::env::var_os("LLDB") {
-        return PathBuf::from(path);
-    }
-    let venv = support::target_dir().join("lldb-venv/bin/lldb");
-    assert!(
-        venv.exists(),
-        "no LLDB at {venv:?}: run ci/setup.sh, or set LLDB"
-    );
-    venv
-}
-
-/// `wasmdebug run -g` on a program, paused at its first instruction.
-struct Runtime {
-    child: KillOnDrop,
-    addr: SocketAddr,
-    stderr: std::thread::JoinHandle<String>,
-    stdout: std::thread::JoinHandle<String>,
-}
-
-impl Runtime {
-    fn start(debuggee: Debuggee, args: &[&str]) -> Runtime {
-        // Killed if the test fails before the runtime exits (LLDB hangs).
-        let mut child = KillOnDrop(
-            support::wasmdebug()
-                .args(["run", "-g", "127.0.0.1:0"])
-                .arg(debuggee.path())
-                .args(args)
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("wasmdebug starts"),
-        );
-        let mut stderr = BufReader::new(child.0.stderr.take().unwrap());
-        let mut seen = String::new();
-        let addr = loop {
-            let mut line = String::new();
-            if stderr.read_line(&mut line).unwrap() == 0 {
-                panic!("wasmdebug exited before listening: {seen}");
-            }
-            seen.push_str(&line);
-            if let Some(addr) = line.trim().strip_prefix("Debugger listening on ") {
-                break addr.parse().expect("a socket address");
-            }
-        };
-        let stderr = std::thread::spawn(move || {
-            let mut rest = String::new();
-            let _ = stderr.read_to_string(&mut rest);
-            seen + &rest
-        });
-        let mut stdout = child.0.stdout.take().unwrap();
-        let stdout = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stdout.read_to_string(&mut text);
-            text
-        });
-        Runtime {
-            child,
-            addr,
-            stderr,
-            stdout,
-        }
-    }
-
-    /// Waits for the runtime to exit and returns (status, stdout, stderr).
-    fn finish(mut self) -> (Option<i32>, String, String) {
-        let status = wait_within(&mut self.child.0, Duration::from_secs(30));
-        let stdout = self.stdout.join().unwrap();
-        let stderr = self.stderr.join().unwrap();
-        (status, stdout, stderr)
-    }
-}
-
-/// Waits for `child`, killing it (and failing) when it takes too long.
-fn wait_within(child: &mut Child, limit: Duration) -> Option<i32> {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code();
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            panic!("process still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Runs LLDB in batch mode with `commands` and returns everything it printed.
-fn run_lldb(commands: &[String]) -> String {
-    run_lldb_with_crash_commands(commands, &[])
-}
-
-/// Like `run_lldb`, with `on_crash` run instead of the rest of `commands`
-/// once the program stops on a signal (batch mode's `-k`).
-fn run_lldb_with_crash_commands(commands: &[String], on_crash: &[&str]) -> String {
-    let mut command = Command::new(lldb());
-    command.arg("--batch").arg("--no-lldbinit");
-    for line in commands {
-        command.arg("-o").arg(line);
-    }
-    for line in on_crash {
-        command.arg("-k").arg(line);
-    }
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("lldb runs");
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let err = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    wait_within(&mut child, SESSION_LIMIT);
-    out.join().unwrap() + &err.join().unwrap()
-}
-
-/// A finished session: what LLDB printed, and how the runtime ended.
-struct Session {
-    lldb: String,
-    status: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
+use support::Debuggee;
+use support::lldb::{self, Runtime, Session, assert_in_order, run_lldb};
 
 /// Debugs `debuggee ARGS` with LLDB attached, running `commands` after
 /// connecting. The commands must end the program (run it out, detach or
@@ -169,47 +25,11 @@ fn attach_with_crash_commands(
     commands: &[&str],
     on_crash: &[&str],
 ) -> Session {
-    let runtime = Runtime::start(debuggee, args);
-    let mut all = vec![format!(
-        "process connect --plugin wasm connect://{}",
-        runtime.addr
-    )];
-    all.extend(commands.iter().map(|command| command.to_string()));
-    let lldb = run_lldb_with_crash_commands(&all, on_crash);
-    let (status, stdout, stderr) = runtime.finish();
-    Session {
-        lldb,
-        status,
-        stdout,
-        stderr,
-    }
-}
-
-/// Checks that the `expected` pieces appear in `text` in this order.
-#[track_caller]
-fn assert_in_order(text: &str, expected: &[&str]) {
-    let mut rest = text;
-    for wanted in expected {
-        match rest.find(wanted) {
-            Some(at) => rest = &rest[at + wanted.len()..],
-            None => panic!("expected {wanted:?} (in order {expected:?}) in:\n{text}"),
-        }
-    }
-}
-
-impl Session {
-    #[track_caller]
-    fn expect(&self, lldb: &[&str], status: i32) {
-        assert_in_order(&self.lldb, lldb);
-        assert_eq!(
-            self.status,
-            Some(status),
-            "runtime status; stderr:\n{}\nlldb:\n{}",
-            self.stderr,
-            self.lldb
-        );
-        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
-    }
+    lldb::attach(
+        Runtime::start(&[], debuggee.path(), args),
+        commands,
+        on_crash,
+    )
 }
 
 #[test]

@@ -4,17 +4,9 @@ mod support;
 
 use std::path::PathBuf;
 
-use support::{Debuggee, output, stderr, stdout, wasmdebug};
+use support::{Debuggee, output, scratch_dir, stderr, stdout, wasmdebug};
 
 const BASIC_OUTPUT: &str = "factorial(5) = 120\nsum = 110\ncounter = 4\n";
-
-/// A scratch directory of this test's own under the target directory.
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = support::target_dir().join("test-scratch").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
 
 #[test]
 fn runs_every_debuggee_in_both_forms() {

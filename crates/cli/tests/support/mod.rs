@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod lldb;
 pub mod pattern;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,15 @@ pub fn target_dir() -> PathBuf {
         Some(dir) => PathBuf::from(dir),
         None => workspace_root().join("target"),
     }
+}
+
+/// A scratch directory of the calling test's own under the target
+/// directory, emptied first.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = target_dir().join("test-scratch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
 }
 
 /// The example programs of `examples/`, in each form we run.
@@ -129,6 +139,47 @@ fn cargo_build(package: &str, target: &str, profile: Profile) {
         status.success(),
         "cargo failed to build {package} for {target}"
     );
+}
+
+/// A real program this project did not write: hexyl, a hex viewer from
+/// crates.io, at this exact version.
+pub const HEXYL_VERSION: &str = "0.17.0";
+
+/// hexyl built from crates.io for wasm32-wasip1, debug (with DWARF), with
+/// its own lock file, on first use. It is pinned, so a copy left by an
+/// earlier run is this build: only the first run on a machine builds it
+/// (about 20 s cold) and needs the registry.
+pub fn hexyl() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let out_dir = target_dir().join("realworld");
+        let output = out_dir.join(format!("hexyl-{HEXYL_VERSION}.wasm"));
+        if output.exists() {
+            return output;
+        }
+        // Installed into a root of this process's own, then renamed into
+        // place, so concurrent test processes never see a half-written file
+        // (they share cargo's build lock on `out_dir`).
+        let root = out_dir.join(format!("install.{}", std::process::id()));
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .current_dir(workspace_root())
+            .args(["install", "--quiet", "--debug", "--locked"])
+            .args(["--target", "wasm32-wasip1", "--root"])
+            .arg(&root)
+            .arg("--target-dir")
+            .arg(&out_dir)
+            .arg(format!("hexyl@{HEXYL_VERSION}"))
+            .status()
+            .expect("cargo runs");
+        assert!(
+            status.success(),
+            "cargo failed to install hexyl@{HEXYL_VERSION}"
+        );
+        std::fs::rename(root.join("bin/hexyl.wasm"), &output).expect("rename built hexyl");
+        let _ = std::fs::remove_dir_all(&root);
+        output
+    })
 }
 
 /// The `wasmdebug` binary under test, with a compiled-code cache of its

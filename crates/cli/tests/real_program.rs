@@ -1,0 +1,128 @@
+//! A real program this project did not write, debugged as a user would:
+//! hexyl (a hex viewer, from crates.io, built by the test setup) under
+//! `wasmdebug run`, with and without a stock LLDB attached.
+
+#![cfg(feature = "gdbstub")]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::lldb::{self, Runtime};
+use support::{output, scratch_dir, stderr, stdout, wasmdebug};
+
+/// The input file's bytes: text, a newline, and bytes of each of hexyl's
+/// other classes (NUL, ASCII control, non-ASCII), 17 in all: two lines.
+const INPUT: &[u8] = b"Hello, wasm!\n\x00\x01\x02\xff";
+
+/// What hexyl 0.17.0 prints for `INPUT` (box drawing, `┊` panel separators
+/// and its symbols for byte classes: multi-byte UTF-8 all through).
+const EXPECTED: &str = "\
+┌────────┬─────────────────────────┬─────────────────────────┬────────┬────────┐
+│00000000│ 48 65 6c 6c 6f 2c 20 77 ┊ 61 73 6d 21 0a 00 01 02 │Hello, w┊asm!_⋄••│
+│00000010│ ff                      ┊                         │×       ┊        │
+└────────┴─────────────────────────┴─────────────────────────┴────────┴────────┘
+";
+
+/// A directory holding `input.bin`, for `--dir` (the guest sees it as
+/// `/data`).
+fn input_dir(name: &str) -> PathBuf {
+    let dir = scratch_dir(name);
+    std::fs::write(dir.join("input.bin"), INPUT).expect("write input.bin");
+    dir
+}
+
+/// wasmdebug's options for that directory: `--dir DIR::/data`.
+fn options(dir: &Path) -> [String; 2] {
+    ["--dir".into(), format!("{}::/data", dir.display())]
+}
+
+/// hexyl's arguments: the input file, without colours (hexyl's default is
+/// to colour even a pipe).
+const ARGS: [&str; 2] = ["--color=never", "/data/input.bin"];
+
+#[test]
+fn hexyl_runs_and_prints_its_dump() {
+    let dir = input_dir("hexyl-run");
+    let out = output(
+        wasmdebug()
+            .arg("run")
+            .args(options(&dir))
+            .arg(support::hexyl())
+            .args(ARGS),
+    );
+    assert_eq!(stdout(&out), EXPECTED, "stderr:\n{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn hexyl_breakpoint_by_regex_backtrace_and_arguments() {
+    let dir = input_dir("hexyl-lldb");
+    let options = options(&dir);
+    let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    let plain = output(
+        wasmdebug()
+            .arg("run")
+            .args(&options)
+            .arg(support::hexyl())
+            .args(ARGS),
+    );
+
+    // `Printer::print_byte(&mut self, i: usize, b: u8)` runs once per byte.
+    // The regex must match the function's linkage name (`..10print_byte17h..`)
+    // as well as its symbol's demangled one: LLDB searches the DWARF by
+    // linkage name, and a match found only in the symbol table
+    // (`print_byte::h..`) gets no prologue skip, so the arguments would be
+    // read before the prologue has stored them.
+    let session = lldb::attach(
+        Runtime::start(&options, support::hexyl(), &ARGS),
+        &[
+            "breakpoint set -r 'print_byte[^s_]'",
+            "c",
+            "bt",
+            "frame variable",
+            "frame variable *self",
+            "c",
+            "frame variable",
+            "breakpoint delete -f",
+            "c",
+        ],
+        &[],
+    );
+    session.expect(
+        &[
+            "Breakpoint 1: where = ",
+            "print_byte",
+            "stop reason = breakpoint 1.1",
+            // bt: the tool's own frames, out to its `main`.
+            "frame #0: ",
+            "print_byte",
+            "frame #1: ",
+            "print_bytes",
+            "frame #2: ",
+            "print_all",
+            "frame #3: ",
+            "hexyl::run",
+            "frame #4: ",
+            "hexyl::main",
+            // frame variable: the first byte of the input.
+            "self = 0x",
+            "i = 0",
+            "b = 'H'",
+            // The printer, read through `self`: as the arguments set it up.
+            "show_color = false",
+            "border_style = Unicode",
+            "panels = 2",
+            // The second call: the second byte.
+            "stop reason = breakpoint 1.1",
+            "self = 0x",
+            "i = 1",
+            "b = 'e'",
+            "exited with status = 0",
+        ],
+        plain.status.code().expect("plain run exited"),
+    );
+    assert!(!session.lldb.contains("NULL"), "{}", session.lldb);
+    assert_eq!(session.stdout, stdout(&plain));
+    assert_eq!(session.stdout, EXPECTED);
+}
