@@ -356,6 +356,7 @@ fn error_name(error: Error) -> &'static str {
         Error::BadIndex => "bad-index",
         Error::OutOfBounds => "out-of-bounds",
         Error::TypeMismatch => "type-mismatch",
+        Error::Internal => "internal",
     }
 }
 

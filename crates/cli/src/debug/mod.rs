@@ -12,9 +12,14 @@
 mod breakpoints;
 mod bytecode;
 mod execution;
+mod frames;
+mod handler;
 mod host;
+mod inventory;
 mod panics;
+mod runner;
 mod slice;
+mod values;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -67,7 +72,7 @@ pub fn run(
         |host| host,
     )?;
 
-    let host = Host::new(sandbox(setup.listen), execution).map_err(anyhow::Error::from)?;
+    let host = Host::new(sandbox(setup.listen), execution)?;
     let mut store = Store::new(&engine, host);
     // The debugger's I/O runs on a runtime of its own thread: a wait for
     // the client is this thread's own epoll, with no other thread to wake.
@@ -113,7 +118,7 @@ fn debugger_failed(mut execution: Execution, error: anyhow::Error) -> Result<i32
 fn start_program(engine: &Engine, program: &Program, wasi: WasiP1Ctx) -> Result<Execution> {
     let linkers = Linkers::new(engine)?;
     let mut store = Store::new(engine, wasi);
-    let mailbox = execution::prepare_store(&mut store)?;
+    let mailbox = handler::prepare_store(&mut store)?;
     // Registering the code before it runs makes breakpoints patch the code
     // that will execute (for a component, its modules' shared code).
     match program {
@@ -162,7 +167,7 @@ fn is_allowed(listen: &SocketAddr, addr: SocketAddr, usage: SocketAddrUse) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use execution::StateError;
+    use execution::Failure;
 
     #[test]
     fn a_panic_in_a_request_fails_only_that_request() {
@@ -179,10 +184,10 @@ mod tests {
             Ok(Some(frame)) => frame.local(&mut paused.store, 7).is_ok(),
             _ => false,
         });
-        assert_eq!(reply.unwrap(), Err(StateError::Panicked));
+        assert!(matches!(reply, Err(Failure::Runtime(_))), "{reply:?}");
         // Still paused, still answering, and it runs on to its end.
         let frames = execution.inspect(|paused| paused.frames(8).map_or(0, |frames| frames.len()));
-        assert_eq!(frames.unwrap(), Ok(1));
+        assert_eq!(frames.unwrap(), 1);
         assert_eq!(execution.finish().unwrap(), 0);
     }
 

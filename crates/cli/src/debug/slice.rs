@@ -7,12 +7,12 @@
 //! the runner thread, so the debugger is back on its socket, able to
 //! interrupt, within a slice.
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use anyhow::Result;
 
-use super::execution::lock;
+use super::panics::{lock, recover};
 
 /// How long a continue may keep the debugger's thread.
 pub const SLICE: Duration = Duration::from_millis(1);
@@ -80,29 +80,19 @@ fn watch(shared: &Shared, length: Duration, expire: impl Fn()) {
             return;
         }
         let Some(slice) = state.current else {
-            state = wait(shared.changed.wait(state));
+            state = recover(shared.changed.wait(state));
             continue;
         };
         let same_slice = |state: &mut TimerState| state.current == Some(slice) && !state.closed;
-        let (guard, timeout) = shared
-            .changed
-            .wait_timeout_while(state, length, same_slice)
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (guard, timeout) =
+            recover(shared.changed.wait_timeout_while(state, length, same_slice));
         state = guard;
         if timeout.timed_out() {
             expire();
             // Only one expiry per slice: wait for this one to end.
-            state = wait(shared.changed.wait_while(state, same_slice));
+            state = recover(shared.changed.wait_while(state, same_slice));
         }
     }
-}
-
-/// A wait's guard, carrying on after a panic elsewhere: the state is plain
-/// values.
-fn wait<'a>(
-    result: std::sync::LockResult<MutexGuard<'a, TimerState>>,
-) -> MutexGuard<'a, TimerState> {
-    result.unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

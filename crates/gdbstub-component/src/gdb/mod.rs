@@ -107,6 +107,7 @@ impl fmt::Display for Refusal {
 pub mod errno {
     pub const EPERM: u8 = 0x01;
     pub const ESRCH: u8 = 0x03;
+    pub const EIO: u8 = 0x05;
     pub const EFAULT: u8 = 0x0e;
     pub const EBUSY: u8 = 0x10;
     pub const EINVAL: u8 = 0x16;
@@ -119,6 +120,7 @@ pub fn errno_of(error: Error) -> u8 {
         Error::Exited => errno::ESRCH,
         Error::BadIndex | Error::OutOfBounds => errno::EFAULT,
         Error::TypeMismatch => errno::EINVAL,
+        Error::Internal => errno::EIO,
     }
 }
 

@@ -1,0 +1,240 @@
+//! The debug handler: where the paused program meets the debugger.
+//!
+//! At a debug event that should pause, Wasmtime calls `Handler::handle`
+//! with the program's store; the returned future parks (stays pending, the
+//! Wasm stack intact) and serves the orders the debugger posts in the
+//! `Mailbox`, each time the program's future is polled, until told to
+//! resume.
+
+use std::any::Any;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Poll;
+
+use anyhow::{Result, bail};
+use wasmtime::{DebugEvent, DebugHandler, StoreContextMut};
+use wasmtime_wasi::I32Exit;
+use wasmtime_wasi::p1::WasiP1Ctx;
+
+use super::breakpoints;
+use super::frames::Paused;
+use super::panics::{contain, lock};
+
+/// Why the program paused.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stop {
+    Entry,
+    Breakpoint,
+    Step,
+    Interrupted,
+    Trap(String),
+    Exception,
+}
+
+/// A closure to run with the paused program; its reply is type-erased to
+/// cross the mailbox.
+pub type Request = Box<dyn FnOnce(&mut Paused<'_>) -> Box<dyn Any + Send> + Send>;
+
+/// What the debugger wants next from a paused program.
+pub enum Order {
+    /// Run this with the store and leave the reply in the mailbox.
+    Inspect(Request),
+    /// Return from the debug handler: the program runs on.
+    Resume,
+}
+
+/// The reply to a request whose closure panicked (the panic is on stderr).
+pub struct Panicked;
+
+/// The meeting point of the debugger and the debug handler, shared by the
+/// two threads the program may run on.
+#[derive(Default)]
+pub struct Mailbox {
+    slots: Mutex<Slots>,
+    /// Set by `interrupt`, taken by the handler at the next epoch change.
+    interrupt: AtomicBool,
+    /// Set by `kill`: the program traps at its next epoch check.
+    killed: AtomicBool,
+    /// Set when the debugger is gone: events no longer pause the program.
+    detached: AtomicBool,
+    /// Set when a continue's slice on the debugger's thread runs out: the
+    /// program yields at its next epoch check, to go on on the runner.
+    slice_over: AtomicBool,
+}
+
+#[derive(Default)]
+struct Slots {
+    /// Why the program is paused; `None` while it runs.
+    stop: Option<Stop>,
+    order: Option<Order>,
+    reply: Option<Box<dyn Any + Send>>,
+    /// Whether the store is in single-step mode.
+    stepping: bool,
+}
+
+impl Mailbox {
+    fn slots(&self) -> MutexGuard<'_, Slots> {
+        lock(&self.slots)
+    }
+
+    /// Why the program is parked in the handler, if it is.
+    pub fn stop(&self) -> Option<Stop> {
+        self.slots().stop.clone()
+    }
+
+    /// Marks the program paused at its start.
+    pub fn set_entry_stop(&self) {
+        self.slots().stop = Some(Stop::Entry);
+    }
+
+    pub fn post(&self, order: Order) {
+        self.slots().order = Some(order);
+    }
+
+    pub fn take_reply(&self) -> Option<Box<dyn Any + Send>> {
+        self.slots().reply.take()
+    }
+
+    pub fn is_stepping(&self) -> bool {
+        self.slots().stepping
+    }
+
+    /// Records the store's single-step mode, which the handler reads to
+    /// tell a step from a breakpoint.
+    pub fn set_stepping(&self, stepping: bool) {
+        self.slots().stepping = stepping;
+    }
+
+    /// Readies a resume: no interrupt or slice expiry left from the last
+    /// run may stop this one.
+    pub fn resume(&self) {
+        self.interrupt.store(false, Ordering::Relaxed);
+        self.slice_over.store(false, Ordering::Relaxed);
+        self.post(Order::Resume);
+    }
+
+    /// The next epoch change stops the program (see `prepare_store`).
+    pub fn interrupt(&self) {
+        self.interrupt.store(true, Ordering::Relaxed);
+    }
+
+    /// The next epoch change traps the program.
+    pub fn kill(&self) {
+        self.killed.store(true, Ordering::Relaxed);
+    }
+
+    /// No event pauses the program from now on.
+    pub fn detach(&self) {
+        self.detached.store(true, Ordering::Relaxed);
+    }
+
+    /// The next epoch change makes the program yield (see `slice`).
+    pub fn end_slice(&self) {
+        self.slice_over.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Pauses the program at debug events and serves the debugger's requests.
+#[derive(Clone)]
+struct Handler(Arc<Mailbox>);
+
+impl Handler {
+    /// The stop this event means, or `None` for events that do not pause.
+    fn stop_for(
+        &self,
+        store: &mut StoreContextMut<'_, WasiP1Ctx>,
+        event: &DebugEvent<'_>,
+    ) -> Option<Stop> {
+        let mailbox = &self.0;
+        if mailbox.detached.load(Ordering::Relaxed) || mailbox.killed.load(Ordering::Relaxed) {
+            return None;
+        }
+        match event {
+            // In single-step mode every instruction raises this event.
+            DebugEvent::Breakpoint if mailbox.is_stepping() => Some(Stop::Step),
+            // A site patched for another module's breakpoint runs on.
+            DebugEvent::Breakpoint => breakpoints::is_set(store).then_some(Stop::Breakpoint),
+            DebugEvent::EpochYield => mailbox
+                .interrupt
+                .swap(false, Ordering::Relaxed)
+                .then_some(Stop::Interrupted),
+            DebugEvent::Trap(trap) => Some(Stop::Trap(trap.to_string())),
+            // `proc_exit` and `wasi:cli/exit` unwind as host errors; they
+            // end the program normally and are not worth a stop.
+            DebugEvent::HostcallError(error) if error.downcast_ref::<I32Exit>().is_some() => None,
+            DebugEvent::HostcallError(error) => Some(Stop::Trap(format!("{error:#}"))),
+            DebugEvent::Exception(_) => Some(Stop::Exception),
+        }
+    }
+}
+
+impl DebugHandler for Handler {
+    type Data = WasiP1Ctx;
+
+    fn handle(
+        &self,
+        mut store: StoreContextMut<'_, WasiP1Ctx>,
+        event: DebugEvent<'_>,
+    ) -> impl Future<Output = ()> + Send {
+        let stop = self.stop_for(&mut store, &event);
+        let overflowed = matches!(event, DebugEvent::Trap(wasmtime::Trap::StackOverflow));
+        let mailbox = self.0.clone();
+        async move {
+            let Some(stop) = stop else { return };
+            mailbox.slots().stop = Some(stop);
+            let mut paused = Paused::new(store, overflowed);
+            loop {
+                // Pending until the debugger posts an order and polls us.
+                let order = std::future::poll_fn(|_| match mailbox.slots().order.take() {
+                    Some(order) => Poll::Ready(order),
+                    None => Poll::Pending,
+                })
+                .await;
+                match order {
+                    Order::Inspect(request) => {
+                        let reply = contain(|| request(&mut paused)).unwrap_or_else(|message| {
+                            eprintln!("error: a debugger request panicked: {message}");
+                            Box::new(Panicked)
+                        });
+                        mailbox.slots().reply = Some(reply);
+                    }
+                    Order::Resume => {
+                        mailbox.slots().stop = None;
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Configures `store` for debugging: the debug handler, epoch-based
+/// interrupts, and single-step mode so the first instruction pauses.
+/// Returns the mailbox its handler reports to.
+pub fn prepare_store(store: &mut wasmtime::Store<WasiP1Ctx>) -> Result<Arc<Mailbox>> {
+    let mailbox = Arc::new(Mailbox::default());
+    store.set_debug_handler(Handler(mailbox.clone()));
+    // The engine's epoch only moves on `interrupt`, `kill` and the end of a
+    // continue's slice; a deadline of one tick means the next check after
+    // any of them raises an event.
+    store.set_epoch_deadline(1);
+    let flags = mailbox.clone();
+    store.epoch_deadline_callback(move |_| {
+        if flags.killed.load(Ordering::Relaxed) {
+            wasmtime::bail!("killed by the debugger");
+        }
+        // A yield leaves the program future pending without a stop, which
+        // is what hands it to the runner thread.
+        if flags.slice_over.swap(false, Ordering::Relaxed) {
+            return Ok(wasmtime::UpdateDeadline::Yield(1));
+        }
+        Ok(wasmtime::UpdateDeadline::Continue(1))
+    });
+    match store.edit_breakpoints() {
+        Some(mut edit) => edit.single_step(true)?,
+        None => bail!("the engine was not configured for guest debugging"),
+    }
+    mailbox.set_stepping(true);
+    Ok(mailbox)
+}

@@ -1,0 +1,180 @@
+//! The modules and instances the debugger has been told about, under the
+//! indices it was given: both lists only grow, so an index, once given
+//! out, always means the same thing.
+
+use wasmtime::{AsContextMut, Instance, Module};
+
+use super::execution::{Execution, Failure};
+use super::frames::Paused;
+
+/// The debugger's view of the program's modules and instances.
+#[derive(Default)]
+pub struct Inventory {
+    modules: Vec<KnownModule>,
+    instances: Vec<KnownInstance>,
+}
+
+struct KnownModule {
+    module: Module,
+    /// How many functions it imports (counting them walks the import list,
+    /// too slow to repeat for every frame).
+    imported_functions: u32,
+}
+
+/// An instance with its module's index and the sizes of its index spaces.
+#[derive(Clone, Copy)]
+pub struct KnownInstance {
+    pub instance: Instance,
+    pub module: u32,
+    pub memories: u32,
+    pub globals: u32,
+    pub tables: u32,
+    pub functions: u32,
+}
+
+impl Inventory {
+    /// Brings both lists up to date with the paused program. Paused only.
+    pub fn refresh(&mut self, execution: &mut Execution) -> Result<(), Failure> {
+        let known_instances = self.instances.len();
+        let (modules, new_instances) = execution.inspect(move |paused| {
+            let modules = paused.store.as_context_mut().debug_all_modules();
+            let instances = paused.store.as_context_mut().debug_all_instances();
+            let new_instances: Vec<_> = instances
+                .into_iter()
+                .skip(known_instances)
+                .map(|instance| {
+                    let module = instance.module(&paused.store).clone();
+                    let sizes = index_space_sizes(paused, &instance);
+                    (instance, module, sizes)
+                })
+                .collect();
+            (modules, new_instances)
+        })?;
+        for module in modules {
+            self.module_index(&module);
+        }
+        for (instance, module, (memories, globals, tables, functions)) in new_instances {
+            let module = self.module_index(&module);
+            self.instances.push(KnownInstance {
+                instance,
+                module,
+                memories,
+                globals,
+                tables,
+                functions,
+            });
+        }
+        Ok(())
+    }
+
+    /// The index of `module`, adding it to the list if it is new.
+    pub fn module_index(&mut self, module: &Module) -> u32 {
+        let id = module.debug_index_in_engine();
+        let known = self
+            .modules
+            .iter()
+            .position(|known| known.module.debug_index_in_engine() == id);
+        let index = known.unwrap_or_else(|| {
+            self.modules.push(KnownModule {
+                module: module.clone(),
+                imported_functions: imported_functions(module),
+            });
+            self.modules.len() - 1
+        });
+        index as u32
+    }
+
+    /// The index of `instance`, if the list has it.
+    pub fn instance_index(&self, instance: Instance) -> Option<u32> {
+        let id = instance.debug_index_in_store();
+        let index = self
+            .instances
+            .iter()
+            .position(|known| known.instance.debug_index_in_store() == id)?;
+        Some(index as u32)
+    }
+
+    pub fn modules(&self) -> impl Iterator<Item = &Module> {
+        self.modules.iter().map(|known| &known.module)
+    }
+
+    pub fn module(&self, index: u32) -> Option<&Module> {
+        Some(&self.modules.get(index as usize)?.module)
+    }
+
+    /// How many functions module `index` imports: they come first in its
+    /// function index space, before the functions it defines.
+    pub fn imported_functions(&self, index: u32) -> u32 {
+        self.modules
+            .get(index as usize)
+            .map_or(0, |known| known.imported_functions)
+    }
+
+    pub fn instances(&self) -> &[KnownInstance] {
+        &self.instances
+    }
+
+    pub fn instance(&self, index: u32) -> Option<&KnownInstance> {
+        self.instances.get(index as usize)
+    }
+}
+
+fn imported_functions(module: &Module) -> u32 {
+    module
+        .imports()
+        .filter(|import| matches!(import.ty(), wasmtime::ExternType::Func(_)))
+        .count() as u32
+}
+
+/// Sizes of an instance's index spaces: memories, globals, tables and
+/// functions. Wasmtime answers "is there an item at this index", so find
+/// each size by doubling, then bisecting.
+fn index_space_sizes(paused: &mut Paused<'_>, instance: &Instance) -> (u32, u32, u32, u32) {
+    let store = &mut paused.store;
+    let memories = count_items(|i| instance.debug_memory(&mut *store, i).is_some());
+    let globals = count_items(|i| instance.debug_global(&mut *store, i).is_some());
+    let tables = count_items(|i| instance.debug_table(&mut *store, i).is_some());
+    let functions = count_items(|i| instance.debug_function(&mut *store, i).is_some());
+    (memories, globals, tables, functions)
+}
+
+/// The number of items in an index space, given a test for one index.
+fn count_items(mut exists: impl FnMut(u32) -> bool) -> u32 {
+    if !exists(0) {
+        return 0;
+    }
+    // Invariant: `low` exists, `high` does not (or is past u32's range).
+    let mut low: u64 = 0;
+    let mut high: u64 = 1;
+    while high <= u64::from(u32::MAX) && exists(high as u32) {
+        low = high;
+        high *= 2;
+    }
+    while high - low > 1 {
+        let middle = low + (high - low) / 2;
+        if exists(middle as u32) {
+            low = middle;
+        } else {
+            high = middle;
+        }
+    }
+    high as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_index_spaces_of_any_size() {
+        for size in [0u32, 1, 2, 3, 7, 8, 9, 100, 1000, 65_537] {
+            let mut probes = 0;
+            let counted = count_items(|index| {
+                probes += 1;
+                index < size
+            });
+            assert_eq!(counted, size);
+            assert!(probes <= 2 * 32 + 2, "{probes} probes for {size}");
+        }
+    }
+}
