@@ -7,7 +7,7 @@
 //!
 //! | command | result |
 //! |---|---|
-//! | `state`, `wait` | `paused(entry)`, `paused(trap(…))`, `running`, `exited(7)`; `wait` blocks until not running |
+//! | `state`, `wait` | `paused(entry)`, `paused(trap(…))`, `paused(watchpoint(write 0x400+4 write))` (watching, range, what touched it), `running`, `exited(7)`; `wait` blocks until not running |
 //! | `continue` | resumes, waits, then prints the state |
 //! | `resume` | resumes without waiting: `ok` |
 //! | `step [N]` | N single steps (stopping early if the program stops otherwise): `paused(step) at M:0xPC` |
@@ -31,6 +31,7 @@
 //! | `write I M ADDR HEX` | `ok` |
 //! | `read-local-pointer F L LEN`, `write-local-pointer F L HEX` | like `read`/`write` at the address in local L of frame F, in memory 0 of the frame's instance |
 //! | `table-size I T`, `table I T INDEX` | the size; an element as a value |
+//! | `watch KIND I M ADDR LEN`, `unwatch KIND I M ADDR LEN` | adds/removes a watchpoint (KIND `read`, `write` or `read-write`) on LEN bytes at ADDR of memory M of instance I: `ok` |
 //!
 //! Numbers are decimal or `0x` hexadecimal; a code location is written as
 //! printed, `M:0xPC`, or as two operands `M PC`. A malformed script is refused as a
@@ -45,7 +46,9 @@ use module::{Function, Module};
 use script::{Command, Literal};
 use wasip2::io::poll::Pollable;
 use wasmdebug::debugger::console::print;
-use wasmdebug::debugger::debuggee::{CodeLocation, Error, Frame, ResumeMode, State, Stop, Value};
+use wasmdebug::debugger::debuggee::{
+    Access, CodeLocation, Error, Frame, ResumeMode, State, Stop, Value,
+};
 
 wit_bindgen::generate!({
     path: "../cli/wit",
@@ -268,6 +271,14 @@ impl Session {
                 d.set_global(instance, global, value)?;
                 "ok".into()
             }
+            Command::Watch(access, range) => {
+                d.add_watchpoint(range, access)?;
+                "ok".into()
+            }
+            Command::Unwatch(access, range) => {
+                d.remove_watchpoint(range, access)?;
+                "ok".into()
+            }
             Command::TableSize(instance, table) => d.table_size(instance, table)?.to_string(),
             Command::Table(instance, table, index) => {
                 value_text(&d.get_table(instance, table, index)?)
@@ -349,6 +360,14 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+fn access_name(access: Access) -> &'static str {
+    match access {
+        Access::Read => "read",
+        Access::Write => "write",
+        Access::ReadWrite => "read-write",
+    }
+}
+
 fn error_name(error: Error) -> &'static str {
     match error {
         Error::NotPaused => "not-paused",
@@ -375,6 +394,13 @@ fn stop_text(stop: &Stop) -> String {
         Stop::Step => "step".into(),
         Stop::Interrupted => "interrupted".into(),
         Stop::Trap(description) => format!("trap({description})"),
+        Stop::Watchpoint(hit) => format!(
+            "watchpoint({} {:#x}+{} {})",
+            access_name(hit.watching),
+            hit.range.address,
+            hit.range.length,
+            access_name(hit.touched)
+        ),
         Stop::Exception => "exception".into(),
     }
 }

@@ -1,5 +1,7 @@
 //! The command language: one command per debugger argument, parsed before any of them runs.
 
+use crate::wasmdebug::debugger::debuggee::{Access, MemoryRange};
+
 /// One command; see the crate documentation for what each prints.
 #[derive(Debug)]
 pub enum Command {
@@ -35,6 +37,8 @@ pub enum Command {
     Global(u32, u32),
     SetGlobal(u32, u32, Literal),
     TableSize(u32, u32),
+    Watch(Access, MemoryRange),
+    Unwatch(Access, MemoryRange),
     Table(u32, u32, u64),
 }
 
@@ -120,6 +124,12 @@ fn parse_command(text: &str) -> Result<Command, String> {
         "set-global" => {
             want(3).and_then(|()| Ok(Command::SetGlobal(n32(0)?, n32(1)?, literal(operands[2])?)))
         }
+        "watch" => {
+            want(5).and_then(|()| Ok(Command::Watch(access(operands[0])?, range(operands)?)))
+        }
+        "unwatch" => {
+            want(5).and_then(|()| Ok(Command::Unwatch(access(operands[0])?, range(operands)?)))
+        }
         "table-size" => want(2).and_then(|()| Ok(Command::TableSize(n32(0)?, n32(1)?))),
         "table" => want(3).and_then(|()| Ok(Command::Table(n32(0)?, n32(1)?, n64(2)?))),
         _ => Err(format!("unknown command `{name}`")),
@@ -180,4 +190,26 @@ fn literal(text: &str) -> Result<Literal, String> {
         }
         _ => Err(bad()),
     }
+}
+
+fn access(text: &str) -> Result<Access, String> {
+    match text {
+        "read" => Ok(Access::Read),
+        "write" => Ok(Access::Write),
+        "read-write" => Ok(Access::ReadWrite),
+        _ => Err(format!("`{text}` is not `read`, `write` or `read-write`")),
+    }
+}
+
+/// `KIND INSTANCE MEMORY ADDRESS LENGTH`: the range of a watch command.
+fn range(operands: &[&str]) -> Result<MemoryRange, String> {
+    let small = |text: &str| {
+        number(text).and_then(|n| u32::try_from(n).map_err(|_| format!("`{text}` is too large")))
+    };
+    Ok(MemoryRange {
+        instance: small(operands[1])?,
+        memory: small(operands[2])?,
+        address: number(operands[3])?,
+        length: number(operands[4])?,
+    })
 }

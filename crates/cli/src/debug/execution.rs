@@ -18,9 +18,10 @@ use wasmtime::{Engine, Module};
 
 use super::breakpoints::{self, Breakpoints, Edit};
 use super::frames::Paused;
-use super::handler::{Mailbox, Order, Panicked, Stop};
+use super::handler::{Mailbox, Mode, Order, Panicked, Stop};
 use super::runner::{Polled, ProgramFuture, Readiness, Returned, Runner};
 use super::slice::{self, SliceTimer};
+use super::watch::{Kind, Range};
 
 /// The exit status reported after `kill`, as for a native process killed
 /// by SIGKILL.
@@ -205,26 +206,47 @@ impl Execution {
         self.apply(edits)
     }
 
+    /// Adds or removes one reference to a watchpoint. Paused only.
+    pub fn edit_watchpoint(&mut self, range: Range, kind: Kind, add: bool) -> Result<(), Failure> {
+        self.check_paused()?;
+        let mut watches = self.mailbox.watches();
+        match add {
+            true => watches.add(range, kind),
+            false => watches.remove(&range, kind),
+        }
+        Ok(())
+    }
+
     /// Leaves `Paused`: a step runs here and pauses again at once; a
     /// continue runs here for one slice and then, if still running, on the
     /// runner thread (as does a step that waits on a host call). Paused only.
     pub fn resume(&mut self, mode: ResumeMode) -> Result<(), Failure> {
         self.check_paused()?;
-        let stepping = mode == ResumeMode::Step;
-        if self.mailbox.is_stepping() != stepping {
+        let watching = !self.mailbox.watches().is_empty();
+        let mode = match mode {
+            ResumeMode::Step => Mode::Step,
+            ResumeMode::Continue if watching => Mode::Watch,
+            ResumeMode::Continue => Mode::Run,
+        };
+        let single_steps = mode.single_steps();
+        if self.mailbox.mode().single_steps() != single_steps {
             // Switching modes patches the code, so only do it on a change.
-            self.apply(self.breakpoints.single_step(stepping))?;
-            self.mailbox.set_stepping(stepping);
+            self.apply(self.breakpoints.single_step(single_steps))?;
+        }
+        self.mailbox.set_mode(mode);
+        if mode == Mode::Watch {
+            let mailbox = self.mailbox.clone();
+            self.inspect(move |paused| mailbox.watches().refresh(&mut paused.store))?;
         }
         let State::Paused(program) = std::mem::replace(&mut self.state, State::Running) else {
             return Err(anyhow!("the program left `Paused` while resuming").into());
         };
         self.mailbox.resume();
         let polled = match mode {
-            ResumeMode::Step => self.runner.poll_here(program, &self.mailbox),
+            Mode::Step => self.runner.poll_here(program, &self.mailbox),
             // Starts here, and moves to the runner thread if it outlasts a
             // slice (see `slice`).
-            ResumeMode::Continue => {
+            Mode::Run | Mode::Watch => {
                 let (runner, mailbox) = (&self.runner, &self.mailbox);
                 self.slices.run(|| runner.poll_here(program, mailbox))
             }
@@ -274,6 +296,7 @@ impl Execution {
                     // would still cost a handler call each: remove them.
                     let edits = self.breakpoints.clear();
                     self.apply(edits).map_err(cannot_finish)?;
+                    self.mailbox.watches().clear();
                     self.resume(ResumeMode::Continue).map_err(cannot_finish)?;
                 }
                 StateView::Running => {

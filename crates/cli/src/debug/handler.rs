@@ -20,6 +20,7 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use super::breakpoints;
 use super::frames::Paused;
 use super::panics::{contain, lock};
+use super::watch::{Hit, Watches};
 
 /// Why the program paused.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,6 +31,26 @@ pub enum Stop {
     Interrupted,
     Trap(String),
     Exception,
+    Watchpoint(Hit),
+}
+
+/// How the program runs, and so what its debug events mean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// At full speed: only patched breakpoints raise events.
+    Run,
+    /// In single-step mode, every instruction a stop.
+    Step,
+    /// In single-step mode, every instruction checked against the
+    /// watchpoints (see `watch`).
+    Watch,
+}
+
+impl Mode {
+    /// Whether Wasmtime must raise an event at every instruction.
+    pub fn single_steps(self) -> bool {
+        self != Mode::Run
+    }
 }
 
 /// A closure to run with the paused program; its reply is type-erased to
@@ -61,16 +82,28 @@ pub struct Mailbox {
     /// Set when a continue's slice on the debugger's thread runs out: the
     /// program yields at its next epoch check, to go on on the runner.
     slice_over: AtomicBool,
+    watches: Mutex<Watches>,
 }
 
-#[derive(Default)]
 struct Slots {
     /// Why the program is paused; `None` while it runs.
     stop: Option<Stop>,
     order: Option<Order>,
     reply: Option<Box<dyn Any + Send>>,
-    /// Whether the store is in single-step mode.
-    stepping: bool,
+    mode: Mode,
+}
+
+impl Default for Slots {
+    fn default() -> Slots {
+        // The store starts in single-step mode (see `prepare_store`), so
+        // the first instruction pauses.
+        Slots {
+            stop: None,
+            order: None,
+            reply: None,
+            mode: Mode::Step,
+        }
+    }
 }
 
 impl Mailbox {
@@ -96,14 +129,19 @@ impl Mailbox {
         self.slots().reply.take()
     }
 
-    pub fn is_stepping(&self) -> bool {
-        self.slots().stepping
+    pub fn mode(&self) -> Mode {
+        self.slots().mode
     }
 
-    /// Records the store's single-step mode, which the handler reads to
-    /// tell a step from a breakpoint.
-    pub fn set_stepping(&self, stepping: bool) {
-        self.slots().stepping = stepping;
+    /// Records how the store runs (the caller switched Wasmtime's
+    /// single-step mode to match), which tells the handler what its
+    /// events mean.
+    pub fn set_mode(&self, mode: Mode) {
+        self.slots().mode = mode;
+    }
+
+    pub fn watches(&self) -> MutexGuard<'_, Watches> {
+        lock(&self.watches)
     }
 
     /// Readies a resume: no interrupt or slice expiry left from the last
@@ -151,10 +189,16 @@ impl Handler {
             return None;
         }
         match event {
-            // In single-step mode every instruction raises this event.
-            DebugEvent::Breakpoint if mailbox.is_stepping() => Some(Stop::Step),
-            // A site patched for another module's breakpoint runs on.
-            DebugEvent::Breakpoint => breakpoints::is_set(store).then_some(Stop::Breakpoint),
+            DebugEvent::Breakpoint => match mailbox.mode() {
+                // In single-step mode every instruction raises this event.
+                Mode::Step => Some(Stop::Step),
+                Mode::Watch => match mailbox.watches().check(store) {
+                    Some(hit) => Some(Stop::Watchpoint(hit)),
+                    None => breakpoints::is_set(store).then_some(Stop::Breakpoint),
+                },
+                // A site patched for another module's breakpoint runs on.
+                Mode::Run => breakpoints::is_set(store).then_some(Stop::Breakpoint),
+            },
             DebugEvent::EpochYield => mailbox
                 .interrupt
                 .swap(false, Ordering::Relaxed)
@@ -235,6 +279,5 @@ pub fn prepare_store(store: &mut wasmtime::Store<WasiP1Ctx>) -> Result<Arc<Mailb
         Some(mut edit) => edit.single_step(true)?,
         None => bail!("the engine was not configured for guest debugging"),
     }
-    mailbox.set_stepping(true);
     Ok(mailbox)
 }

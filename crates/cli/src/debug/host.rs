@@ -24,6 +24,7 @@ use super::handler::Stop;
 use super::inventory::Inventory;
 use super::runner::Readiness;
 use super::values;
+use super::watch::{self, Hit, Kind};
 
 wasmtime::component::bindgen!({
     path: "wit",
@@ -41,7 +42,7 @@ wasmtime::component::bindgen!({
 });
 
 use wasmdebug::debugger::debuggee::{
-    self as wit, CodeLocation, Error, Frame, InstanceInfo, ModuleInfo, Value,
+    self as wit, Access, CodeLocation, Error, Frame, InstanceInfo, MemoryRange, ModuleInfo, Value,
 };
 
 /// Why a host function failed; `convert_error` makes it a WIT error or a
@@ -197,6 +198,49 @@ impl Host {
         })
     }
 
+    /// Adds or removes a watchpoint on memory that exists.
+    fn edit_watchpoint(&mut self, range: MemoryRange, access: Access, add: bool) -> HostResult<()> {
+        let MemoryRange {
+            instance,
+            memory,
+            address,
+            length,
+        } = range;
+        let instance = self.inspect_instance(instance, move |store, instance| {
+            instance
+                .debug_memory(&mut *store, memory)
+                .ok_or(Error::BadIndex)?;
+            Ok(instance)
+        })?;
+        let range = watch::Range {
+            instance,
+            memory,
+            address,
+            length,
+        };
+        Ok(self
+            .execution
+            .edit_watchpoint(range, kind_from_wit(access), add)?)
+    }
+
+    /// A watchpoint hit as the debugger set it.
+    fn watch_hit(&mut self, hit: Hit) -> wasmtime::Result<wit::WatchHit> {
+        let instance = match self.instance_index(hit.range.instance) {
+            Ok(index) => index,
+            Err(_) => wasmtime::bail!("a watchpoint's instance is not in the instance list"),
+        };
+        Ok(wit::WatchHit {
+            range: MemoryRange {
+                instance,
+                memory: hit.range.memory,
+                address: hit.range.address,
+                length: hit.range.length,
+            },
+            watching: kind_to_wit(hit.kind),
+            touched: kind_to_wit(hit.access),
+        })
+    }
+
     /// Adds or removes a breakpoint. The pc moves forward to an instruction
     /// here, not in Wasmtime: Wasmtime 48 forgets where a moved breakpoint
     /// came from after one removal, so one added twice could not be removed.
@@ -208,6 +252,22 @@ impl Host {
         let pc =
             bytecode::instruction_at_or_after(bytecode, location.pc).ok_or(Error::OutOfBounds)?;
         Ok(self.execution.edit_breakpoint(&module, pc, add)?)
+    }
+}
+
+fn kind_from_wit(access: Access) -> Kind {
+    match access {
+        Access::Read => Kind::Read,
+        Access::Write => Kind::Write,
+        Access::ReadWrite => Kind::ReadWrite,
+    }
+}
+
+fn kind_to_wit(kind: Kind) -> Access {
+    match kind {
+        Kind::Read => Access::Read,
+        Kind::Write => Access::Write,
+        Kind::ReadWrite => Access::ReadWrite,
     }
 }
 
@@ -288,6 +348,7 @@ impl wit::HostDebuggee for Host {
                 Stop::Interrupted => wit::Stop::Interrupted,
                 Stop::Trap(description) => wit::Stop::Trap(description),
                 Stop::Exception => wit::Stop::Exception,
+                Stop::Watchpoint(hit) => wit::Stop::Watchpoint(self.watch_hit(hit)?),
             }),
             StateView::Running => wit::State::Running,
             StateView::Exited(status) => wit::State::Exited(status),
@@ -528,6 +589,24 @@ impl wit::HostDebuggee for Host {
         location: CodeLocation,
     ) -> HostResult<()> {
         self.edit_breakpoint(location, false)
+    }
+
+    fn add_watchpoint(
+        &mut self,
+        _: Resource<DebuggeeHandle>,
+        range: MemoryRange,
+        access: Access,
+    ) -> HostResult<()> {
+        self.edit_watchpoint(range, access, true)
+    }
+
+    fn remove_watchpoint(
+        &mut self,
+        _: Resource<DebuggeeHandle>,
+        range: MemoryRange,
+        access: Access,
+    ) -> HostResult<()> {
+        self.edit_watchpoint(range, access, false)
     }
 
     fn drop(&mut self, handle: Resource<DebuggeeHandle>) -> wasmtime::Result<()> {

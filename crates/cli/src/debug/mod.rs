@@ -9,6 +9,7 @@
 //! prints why and kills the program: a debugger that failed cannot be
 //! trusted to have left it in a state worth running.
 
+mod accesses;
 mod breakpoints;
 mod bytecode;
 mod execution;
@@ -20,6 +21,7 @@ mod panics;
 mod runner;
 mod slice;
 mod values;
+mod watch;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

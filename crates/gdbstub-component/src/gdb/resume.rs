@@ -50,7 +50,9 @@ impl Debugger {
         };
         let reason = match stop {
             Stop::Breakpoint => SingleThreadStopReason::SwBreak(()),
-            Stop::Entry | Stop::Step | Stop::Exception => signal(Signal::SIGTRAP),
+            Stop::Entry | Stop::Step | Stop::Exception | Stop::Watchpoint(_) => {
+                signal(Signal::SIGTRAP)
+            }
             Stop::Interrupted => signal(Signal::SIGINT),
             Stop::Trap(description) => {
                 console::print(&format!("Program trapped: {description}"));
