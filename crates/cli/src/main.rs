@@ -86,10 +86,15 @@ fn debug(options: &RunArgs, debug_options: DebugOptions) -> Result<i32> {
     let engine = program::engine(true)?;
     let program = Program::load(&engine, &options.program)?;
     let wasi = wasi::context(options)?;
+    let program_name = options.program.file_name().map_or_else(
+        || "program.wasm".to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
     let setup = debug::DebuggerSetup {
         component,
         args,
         listen,
+        program_name,
     };
     debug::run(&engine, &program, wasi, setup)
 }

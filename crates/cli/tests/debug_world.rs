@@ -953,3 +953,19 @@ fn check_counter(script: &[(String, String)]) {
         .collect();
     check_file(&counter(), &[], &script, "counted\n", 0, &mut Vars::new());
 }
+
+#[test]
+fn a_components_modules_are_named_after_the_file_and_their_own_names() {
+    check_file(
+        &relay(),
+        &[],
+        &[(
+            "modules",
+            "4: #0 relay.leaf.wasm (*), #1 relay.right.wasm (*), #2 relay.left.wasm (*), \
+             #3 relay.main.wasm (*)",
+        )],
+        "",
+        0,
+        &mut Vars::new(),
+    );
+}

@@ -485,3 +485,33 @@ fn exhausting_the_call_stack_stops_with_a_backtrace() {
         session.stderr
     );
 }
+
+/// `image list` and every frame name the program's modules after its file.
+#[test]
+fn modules_are_named_after_the_program_file() {
+    for debuggee in Debuggee::ALL {
+        let file = debuggee.path().file_name().unwrap().to_string_lossy();
+        let stem = file.trim_end_matches(".wasm");
+        // A core module is the file; a component's main module is the
+        // file's stem and the module's own name.
+        let main_module = match debuggee {
+            Debuggee::RustComponent => format!("{stem}.debuggee-"),
+            _ => file.to_string(),
+        };
+        let session = attach(
+            debuggee,
+            &["basic"],
+            &["image list", "b factorial", "c", "bt 1", "process kill"],
+        );
+        session.expect(
+            &[
+                &main_module,
+                "stop reason = breakpoint 1.1",
+                &main_module,
+                "factorial",
+            ],
+            137,
+        );
+        assert!(!session.lldb.contains("module0.wasm"), "{}", session.lldb);
+    }
+}

@@ -12,7 +12,7 @@
 //! | `resume` | resumes without waiting: `ok` |
 //! | `step [N]` | N single steps (stopping early if the program stops otherwise): `paused(step) at M:0xPC` |
 //! | `interrupt`, `kill`, `sleep MS` | `ok` |
-//! | `modules` | `N: #0 NAME (SIZE bytes), …` (NAME `?` if the module has none) |
+//! | `modules` | `N: #0 NAME (SIZE bytes), …` |
 //! | `bytecode-magic M` | the first four bytes of module M in hex |
 //! | `instances` | `N: #0 module M, memories A, globals B, tables C, functions D, …` |
 //! | `func-start NAME` | `func F body M:0xBODY code M:0xCODE` (body's first byte, first instruction) |
@@ -156,13 +156,7 @@ impl Session {
                 let list: Vec<String> = modules
                     .iter()
                     .enumerate()
-                    .map(|(i, m)| {
-                        format!(
-                            "#{i} {} ({} bytes)",
-                            m.name.as_deref().unwrap_or("?"),
-                            m.size
-                        )
-                    })
+                    .map(|(i, m)| format!("#{i} {} ({} bytes)", m.name, m.size))
                     .collect();
                 format!("{}: {}", modules.len(), list.join(", "))
             }

@@ -102,8 +102,12 @@ impl WasiView for Host {
 }
 
 impl Host {
-    pub fn new(wasi: WasiCtx, mut execution: Execution) -> anyhow::Result<Host> {
-        let mut inventory = Inventory::default();
+    /// `inventory` is empty, and names modules after the program.
+    pub fn new(
+        wasi: WasiCtx,
+        mut execution: Execution,
+        mut inventory: Inventory,
+    ) -> anyhow::Result<Host> {
         // Learn the modules while the program is paused at its start, so
         // `bytecode` answers even once it runs. Only a broken runtime is an
         // error here: a program that already ended has no modules to learn.
@@ -155,7 +159,7 @@ impl Host {
     /// The module at `index`. Any state: modules seen at a stop stay known;
     /// a module the list has not caught up with is a bad index unless paused.
     fn module(&mut self, index: u32) -> HostResult<Module> {
-        if index as usize >= self.inventory.modules().count() {
+        if index as usize >= self.inventory.modules().len() {
             match self.inventory.refresh(&mut self.execution) {
                 Ok(()) | Err(Failure::NotPaused) => {}
                 Err(failure) => return Err(failure.into()),
@@ -387,9 +391,11 @@ impl wit::HostDebuggee for Host {
         Ok(self
             .inventory
             .modules()
-            .map(|module| ModuleInfo {
-                name: module.name().map(str::to_string),
-                size: module
+            .iter()
+            .map(|known| ModuleInfo {
+                name: known.name.clone(),
+                size: known
+                    .module
                     .debug_bytecode()
                     .map_or(0, |bytes| bytes.len() as u32),
             })

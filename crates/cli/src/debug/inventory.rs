@@ -8,14 +8,20 @@ use super::execution::{Execution, Failure};
 use super::frames::Paused;
 
 /// The debugger's view of the program's modules and instances.
-#[derive(Default)]
 pub struct Inventory {
+    /// The program's file name (`app.wasm`), which names its modules.
+    program: String,
+    /// Whether the program is a component, whose core modules each need a
+    /// name of their own.
+    component: bool,
     modules: Vec<KnownModule>,
     instances: Vec<KnownInstance>,
 }
 
-struct KnownModule {
-    module: Module,
+pub struct KnownModule {
+    pub module: Module,
+    /// Unique in the program, and the same in every session: see `name`.
+    pub name: String,
     /// How many functions it imports (counting them walks the import list,
     /// too slow to repeat for every frame).
     imported_functions: u32,
@@ -33,6 +39,15 @@ pub struct KnownInstance {
 }
 
 impl Inventory {
+    pub fn new(program: String, component: bool) -> Inventory {
+        Inventory {
+            program,
+            component,
+            modules: Vec::new(),
+            instances: Vec::new(),
+        }
+    }
+
     /// Brings both lists up to date with the paused program. Paused only.
     pub fn refresh(&mut self, execution: &mut Execution) -> Result<(), Failure> {
         let known_instances = self.instances.len();
@@ -75,13 +90,45 @@ impl Inventory {
             .iter()
             .position(|known| known.module.debug_index_in_engine() == id);
         let index = known.unwrap_or_else(|| {
+            let name = self.name(module);
             self.modules.push(KnownModule {
                 module: module.clone(),
+                name,
                 imported_functions: imported_functions(module),
             });
             self.modules.len() - 1
         });
         index as u32
+    }
+
+    /// The name of the module about to join the list: the program file's
+    /// name for a core module program; for a component's core modules, the
+    /// file's stem and the module's own name (from its name section, made
+    /// file-name safe) or else its index: `app.main.wasm`, `app.module2.wasm`.
+    /// LLDB shows it in `image list` and every frame, and takes two modules
+    /// of one name for one.
+    fn name(&self, module: &Module) -> String {
+        if !self.component {
+            return self.program.clone();
+        }
+        let index = self.modules.len();
+        let stem = self
+            .program
+            .rsplit_once('.')
+            .map_or(self.program.as_str(), |(stem, _)| stem);
+        let own = module
+            .name()
+            .map(|name| name.strip_suffix(".wasm").unwrap_or(name))
+            .map(file_name_safe)
+            .filter(|name| !name.is_empty());
+        let candidate = match own {
+            Some(own) => format!("{stem}.{own}.wasm"),
+            None => format!("{stem}.module{index}.wasm"),
+        };
+        match self.modules.iter().any(|known| known.name == candidate) {
+            true => format!("{stem}.module{index}.wasm"),
+            false => candidate,
+        }
     }
 
     /// The index of `instance`, if the list has it.
@@ -94,8 +141,8 @@ impl Inventory {
         Some(index as u32)
     }
 
-    pub fn modules(&self) -> impl Iterator<Item = &Module> {
-        self.modules.iter().map(|known| &known.module)
+    pub fn modules(&self) -> &[KnownModule] {
+        &self.modules
     }
 
     pub fn module(&self, index: u32) -> Option<&Module> {
@@ -117,6 +164,18 @@ impl Inventory {
     pub fn instance(&self, index: u32) -> Option<&KnownInstance> {
         self.instances.get(index as usize)
     }
+}
+
+/// `name` with every character a file name might choke on made a `-`.
+fn file_name_safe(name: &str) -> String {
+    name.chars()
+        .map(
+            |c| match c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                true => c,
+                false => '-',
+            },
+        )
+        .collect()
 }
 
 fn imported_functions(module: &Module) -> u32 {
@@ -164,6 +223,13 @@ fn count_items(mut exists: impl FnMut(u32) -> bool) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_name_safe_names() {
+        assert_eq!(file_name_safe("wit-component:shim"), "wit-component-shim");
+        assert_eq!(file_name_safe("main_1.x"), "main_1.x");
+        assert_eq!(file_name_safe("a b/c"), "a-b-c");
+    }
 
     #[test]
     fn counts_index_spaces_of_any_size() {

@@ -37,6 +37,7 @@ use crate::program::Program;
 use crate::run::{self, Linkers};
 use execution::Execution;
 use host::{Debugger, Host};
+use inventory::Inventory;
 
 /// What the debugger component gets.
 pub struct DebuggerSetup {
@@ -46,6 +47,9 @@ pub struct DebuggerSetup {
     pub args: Vec<String>,
     /// The one address it may listen on, if any.
     pub listen: Option<SocketAddr>,
+    /// The program's file name, after which the debugger sees its modules
+    /// named.
+    pub program_name: String,
 }
 
 /// Runs `program` (compiled by `debug_engine`) under the debugger, and
@@ -74,7 +78,8 @@ pub fn run(
         |host| host,
     )?;
 
-    let host = Host::new(sandbox(setup.listen), execution)?;
+    let inventory = Inventory::new(setup.program_name, matches!(program, Program::Component(_)));
+    let host = Host::new(sandbox(setup.listen), execution, inventory)?;
     let mut store = Store::new(&engine, host);
     // The debugger's I/O runs on a runtime of its own thread: a wait for
     // the client is this thread's own epoll, with no other thread to wake.

@@ -24,46 +24,11 @@ fn library_list(
     program: &mut Program,
 ) -> Result<String, crate::wasmdebug::debugger::debuggee::Error> {
     let modules = program.modules()?;
-    let names: Vec<(String, u64)> = modules
+    // The runtime names each module after the program, uniquely; LLDB
+    // shows that name as the file its symbols come from.
+    let libraries = modules
         .iter()
         .enumerate()
-        .filter_map(|(i, module)| {
-            let base = addr::code(i as u32, 0)?;
-            Some((library_name(i, module.name.as_deref()), base))
-        })
-        .collect();
-    Ok(xml::library_list(
-        names.iter().map(|(name, base)| (name.as_str(), *base)),
-    ))
-}
-
-/// The module's own name (from its name section) where it has one; LLDB
-/// shows it as the file its symbols come from.
-fn library_name(index: usize, name: Option<&str>) -> String {
-    match name {
-        Some(name) if !name.is_empty() => {
-            if name.ends_with(".wasm") {
-                name.to_string()
-            } else {
-                format!("{name}.wasm")
-            }
-        }
-        _ => format!("module{index}.wasm"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_libraries() {
-        assert_eq!(library_name(0, Some("debuggee.wasm")), "debuggee.wasm");
-        assert_eq!(
-            library_name(1, Some("wit-component:adapter")),
-            "wit-component:adapter.wasm"
-        );
-        assert_eq!(library_name(2, Some("")), "module2.wasm");
-        assert_eq!(library_name(3, None), "module3.wasm");
-    }
+        .filter_map(|(i, module)| Some((module.name.as_str(), addr::code(i as u32, 0)?)));
+    Ok(xml::library_list(libraries))
 }
