@@ -66,6 +66,11 @@ pub struct RunArgs {
     #[arg(short = 'g', long = "gdbstub", value_name = "[ADDR:]PORT")]
     pub gdbstub: Option<String>,
 
+    /// With -g: start the program at once instead of paused; a debugger may
+    /// attach whenever it likes, and the program stops where it is then.
+    #[arg(long = "no-wait", requires = "gdbstub")]
+    pub no_wait: bool,
+
     /// Debugger settings: `debugger=COMPONENT.wasm` runs that debugger
     /// component; each `arg=VALUE` is passed to it.
     #[arg(short = 'D', value_name = "KEY=VALUE")]
@@ -198,6 +203,16 @@ mod tests {
         // LLDB's launcher writes `-g127.0.0.1:PORT`.
         let run = parse(&["-g127.0.0.1:1234", "p.wasm"]).unwrap();
         assert_eq!(run.gdbstub.as_deref(), Some("127.0.0.1:1234"));
+    }
+
+    #[test]
+    fn no_wait_needs_a_debugger_address() {
+        assert!(
+            parse(&["--no-wait", "-g", "1234", "p.wasm"])
+                .unwrap()
+                .no_wait
+        );
+        assert!(parse(&["--no-wait", "p.wasm"]).is_err());
     }
 
     #[test]

@@ -95,6 +95,7 @@ fn debug(options: &RunArgs, debug_options: DebugOptions) -> Result<i32> {
         args,
         listen,
         program_name,
+        no_wait: options.no_wait,
     };
     debug::run(&engine, &program, wasi, setup)
 }

@@ -122,6 +122,14 @@ impl Host {
         })
     }
 
+    /// Lets the program run before the debugger starts (`--no-wait`): the
+    /// debugger then finds it running.
+    pub fn start_running(&mut self) -> anyhow::Result<()> {
+        self.execution
+            .resume(ResumeMode::Continue)
+            .map_err(|failure| anyhow::anyhow!("cannot start the program: {failure}"))
+    }
+
     /// Hands the debuggee resource to the component.
     pub fn debuggee_resource(&mut self) -> wasmtime::Result<Resource<DebuggeeHandle>> {
         Ok(self.table.push(DebuggeeHandle)?)

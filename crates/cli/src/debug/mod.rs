@@ -50,6 +50,9 @@ pub struct DebuggerSetup {
     /// The program's file name, after which the debugger sees its modules
     /// named.
     pub program_name: String,
+    /// Whether the program runs from the start (`--no-wait`) rather than
+    /// waiting, paused, for the debugger.
+    pub no_wait: bool,
 }
 
 /// Runs `program` (compiled by `debug_engine`) under the debugger, and
@@ -79,7 +82,10 @@ pub fn run(
     )?;
 
     let inventory = Inventory::new(setup.program_name, matches!(program, Program::Component(_)));
-    let host = Host::new(sandbox(setup.listen), execution, inventory)?;
+    let mut host = Host::new(sandbox(setup.listen), execution, inventory)?;
+    if setup.no_wait {
+        host.start_running()?;
+    }
     let mut store = Store::new(&engine, host);
     // The debugger's I/O runs on a runtime of its own thread: a wait for
     // the client is this thread's own epoll, with no other thread to wake.
