@@ -515,3 +515,74 @@ fn modules_are_named_after_the_program_file() {
         assert!(!session.lldb.contains("module0.wasm"), "{}", session.lldb);
     }
 }
+
+// LLDB 23 places a global's DWARF address in the code section (it adds the
+// code section's file offset), so these watch locals that live in linear
+// memory: `checksum` and `iterations` of `run_audit`, built at -O0.
+
+#[test]
+fn a_write_watchpoint_stops_after_each_write_with_old_and_new_values() {
+    let session = attach(
+        Debuggee::C,
+        &["audit", "5"],
+        &[
+            "b run_audit",
+            "c",
+            "watchpoint set variable -w write checksum",
+            // The stores of `checksum = 0`, then of iterations 0, 1 and 2.
+            "c",
+            "c",
+            "c",
+            "c",
+            "watchpoint delete 1",
+            "c",
+        ],
+    );
+    session.expect(
+        &[
+            "Watchpoint created",
+            "old value: 0",
+            "new value: 0",
+            "stop reason = watchpoint 1",
+            "old value: 0",
+            "new value: 0",
+            "stop reason = watchpoint 1",
+            "old value: 0",
+            "new value: 1",
+            "stop reason = watchpoint 1",
+            "old value: 1",
+            "new value: 33",
+            "stop reason = watchpoint 1",
+            "exited with status = 0",
+        ],
+        0,
+    );
+    assert_eq!(session.stdout, "audit: 5 iterations, checksum 31810\n");
+}
+
+#[test]
+fn a_read_watchpoint_stops_after_a_read() {
+    let session = attach(
+        Debuggee::C,
+        &["audit", "5"],
+        &[
+            "b run_audit",
+            "c",
+            "watchpoint set variable -w read iterations",
+            "c",
+            "bt 1",
+            "watchpoint delete 1",
+            "c",
+        ],
+    );
+    session.expect(
+        &[
+            "Watchpoint created",
+            "stop reason = watchpoint 1",
+            "run_audit",
+            "exited with status = 0",
+        ],
+        0,
+    );
+    assert_eq!(session.stdout, "audit: 5 iterations, checksum 31810\n");
+}

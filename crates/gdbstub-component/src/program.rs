@@ -4,7 +4,8 @@ use wasip2::io::poll::Pollable;
 
 use crate::addr::MemoryIndex;
 use crate::wasmdebug::debugger::debuggee::{
-    CodeLocation, Debuggee, Error, Frame, InstanceInfo, ModuleInfo, ResumeMode, State, Value,
+    Access, CodeLocation, Debuggee, Error, Frame, InstanceInfo, MemoryRange, ModuleInfo,
+    ResumeMode, State, Value,
 };
 
 /// The debuggee and its caches.
@@ -201,6 +202,31 @@ impl Program {
 
     pub fn global(&self, instance: u32, index: u32) -> Result<Value, Error> {
         self.handle.get_global(instance, index)
+    }
+
+    /// `length` bytes at `offset` of address-space memory `memory`, as the
+    /// host names them.
+    pub fn memory_range(
+        &mut self,
+        memory: u32,
+        offset: u64,
+        length: u64,
+    ) -> Result<MemoryRange, Error> {
+        let (instance, memory) = self.memories()?.get(memory).ok_or(Error::BadIndex)?;
+        Ok(MemoryRange {
+            instance,
+            memory,
+            address: offset,
+            length,
+        })
+    }
+
+    pub fn add_watchpoint(&self, range: MemoryRange, access: Access) -> Result<(), Error> {
+        self.handle.add_watchpoint(range, access)
+    }
+
+    pub fn remove_watchpoint(&self, range: MemoryRange, access: Access) -> Result<(), Error> {
+        self.handle.remove_watchpoint(range, access)
     }
 
     pub fn add_breakpoint(&self, at: CodeLocation) -> Result<(), Error> {

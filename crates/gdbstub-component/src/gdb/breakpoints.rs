@@ -1,7 +1,9 @@
 //! Software breakpoints (`Z0`/`z0`) at code addresses.
 
 use gdbstub::target::TargetResult;
-use gdbstub::target::ext::breakpoints::{Breakpoints, SwBreakpoint, SwBreakpointOps};
+use gdbstub::target::ext::breakpoints::{
+    Breakpoints, HwWatchpointOps, SwBreakpoint, SwBreakpointOps,
+};
 
 use super::{Debugger, refuse};
 use crate::addr::{self, Place};
@@ -28,6 +30,11 @@ impl Debugger {
 impl Breakpoints for Debugger {
     #[inline(always)]
     fn support_sw_breakpoint(&mut self) -> Option<SwBreakpointOps<'_, Self>> {
+        Some(self)
+    }
+
+    #[inline(always)]
+    fn support_hw_watchpoint(&mut self) -> Option<HwWatchpointOps<'_, Self>> {
         Some(self)
     }
 }

@@ -13,6 +13,7 @@ mod packets;
 mod resume;
 mod session;
 mod wasm;
+mod watchpoints;
 
 use core::cell::RefCell;
 use core::fmt;
@@ -42,6 +43,8 @@ pub struct Debugger {
     /// Breakpoints the client has set, one entry per `Z0`, so that they can be
     /// taken out when it leaves.
     breakpoints: Vec<CodeLocation>,
+    /// Likewise its watchpoints.
+    watchpoints: Vec<watchpoints::Watch>,
     /// The qXfer documents of the current stop.
     documents: RefCell<Documents>,
 }
@@ -58,6 +61,7 @@ impl Debugger {
         Debugger {
             program: RefCell::new(program),
             breakpoints: Vec::new(),
+            watchpoints: Vec::new(),
             documents: RefCell::default(),
         }
     }

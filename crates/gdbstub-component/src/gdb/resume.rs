@@ -48,18 +48,17 @@ impl Debugger {
             State::Exited(status) => return Some(Event::Exited(status as u8)),
             State::Paused(stop) => stop,
         };
+        let pc = Self::pc(program).ok();
         let reason = match stop {
             Stop::Breakpoint => SingleThreadStopReason::SwBreak(()),
-            Stop::Entry | Stop::Step | Stop::Exception | Stop::Watchpoint(_) => {
-                signal(Signal::SIGTRAP)
-            }
+            Stop::Watchpoint(hit) => self.watch_stop(&hit).unwrap_or(signal(Signal::SIGTRAP)),
+            Stop::Entry | Stop::Step | Stop::Exception => signal(Signal::SIGTRAP),
             Stop::Interrupted => signal(Signal::SIGINT),
             Stop::Trap(description) => {
                 console::print(&format!("Program trapped: {description}"));
                 signal(trap_signal(&description))
             }
         };
-        let pc = Self::pc(program).ok();
         Some(Event::Stopped { reason, pc })
     }
 }

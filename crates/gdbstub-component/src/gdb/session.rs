@@ -102,6 +102,7 @@ pub fn serve(program: Program, listen: std::net::SocketAddr) -> Result<(), Strin
         match end {
             End::Detached => {
                 debugger.clear_breakpoints();
+                debugger.clear_watchpoints();
                 debugger.detach();
                 client.close();
                 return Ok(());
@@ -120,6 +121,7 @@ pub fn serve(program: Program, listen: std::net::SocketAddr) -> Result<(), Strin
                 // Breakpoints the next client does not know about would only
                 // stop it by surprise.
                 debugger.clear_breakpoints();
+                debugger.clear_watchpoints();
                 if !debugger.pause() {
                     return Ok(());
                 }
