@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod pattern;
+pub mod rsp;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
