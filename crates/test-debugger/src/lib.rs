@@ -31,11 +31,13 @@
 //! | `write I M ADDR HEX` | `ok` |
 //! | `read-local-pointer F L LEN`, `write-local-pointer F L HEX` | like `read`/`write` at the address in local L of frame F, in memory 0 of the frame's instance |
 //! | `table-size I T`, `table I T INDEX` | the size; an element as a value |
+//! | `misbehave trap\|loop\|alloc\|files\|env\|connect IP:PORT` | what the sandbox allowed (`loop` and `alloc` print as they go and never return; `trap` traps) |
 //!
 //! Numbers are decimal or `0x` hexadecimal; a code location is written as
 //! printed, `M:0xPC`, or as two operands `M PC`. A malformed script is refused as a
 //! whole, before any command runs, with `Err`.
 
+mod misbehave;
 mod module;
 mod script;
 
@@ -272,6 +274,7 @@ impl Session {
             Command::Table(instance, table, index) => {
                 value_text(&d.get_table(instance, table, index)?)
             }
+            Command::Misbehave(misbehaviour) => misbehaviour.run(),
         })
     }
 

@@ -1,5 +1,7 @@
 //! The command language: one command per debugger argument, parsed before any of them runs.
 
+use crate::misbehave::Misbehaviour;
+
 /// One command; see the crate documentation for what each prints.
 #[derive(Debug)]
 pub enum Command {
@@ -36,6 +38,7 @@ pub enum Command {
     SetGlobal(u32, u32, Literal),
     TableSize(u32, u32),
     Table(u32, u32, u64),
+    Misbehave(Misbehaviour),
 }
 
 /// A value written by the script, as `i32:N` or `i64:N` (N decimal, signed or not).
@@ -122,6 +125,7 @@ fn parse_command(text: &str) -> Result<Command, String> {
         }
         "table-size" => want(2).and_then(|()| Ok(Command::TableSize(n32(0)?, n32(1)?))),
         "table" => want(3).and_then(|()| Ok(Command::Table(n32(0)?, n32(1)?, n64(2)?))),
+        "misbehave" => Misbehaviour::parse(operands).map(Command::Misbehave),
         _ => Err(format!("unknown command `{name}`")),
     }?;
     Ok(command)
