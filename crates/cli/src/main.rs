@@ -6,11 +6,12 @@
 //!
 //! Exit statuses: the guest's own status when it returns or exits; 134 when
 //! it traps; 1 when wasmdebug itself fails (bad input, a missing import);
-//! 2 for command-line usage errors.
+//! 2 for command-line usage errors; 130 after Ctrl-C.
 
 mod cache;
 mod cli;
 mod debug;
+mod interrupt;
 mod program;
 mod run;
 mod wasi;
@@ -33,6 +34,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Err(error) = interrupt::watch() {
+        eprintln!("warning: {error:#}");
+    }
     match run(&options) {
         Ok(Ending::Exited(status)) => exit_code(status),
         Ok(ending @ Ending::Trapped(_)) => {

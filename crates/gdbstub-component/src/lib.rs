@@ -4,15 +4,15 @@
 //! instruction. We listen on the address from the `listen=` argument and serve
 //! one client after another until a client detaches or kills the program, or
 //! the program ends. Code map: `args` (our arguments), `net` (WASI TCP),
-//! `program` (the debuggee and its caches), `addr` (LLDB's address space),
+//! `inferior` (the debuggee and its caches), `addr` (LLDB's address space),
 //! `xml` (qXfer documents), `gdb` (the protocol, and only it), `trace`
 //! (the verbose log).
 
 mod addr;
 mod args;
 mod gdb;
+mod inferior;
 mod net;
-mod program;
 mod trace;
 mod xml;
 
@@ -30,7 +30,7 @@ impl Guest for Component {
         if options.verbose {
             trace::enable();
         }
-        gdb::serve(program::Program::new(debuggee), options.listen)
+        gdb::serve(debuggee, options.listen)
     }
 }
 

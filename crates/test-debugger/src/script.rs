@@ -1,5 +1,6 @@
 //! The command language: one command per debugger argument, parsed before any of them runs.
 
+use crate::misbehave::Misbehaviour;
 use crate::wasmdebug::debugger::debuggee::{Access, MemoryRange};
 
 /// One command; see the crate documentation for what each prints.
@@ -40,6 +41,7 @@ pub enum Command {
     Watch(Access, MemoryRange),
     Unwatch(Access, MemoryRange),
     Table(u32, u32, u64),
+    Misbehave(Misbehaviour),
 }
 
 /// A value written by the script, as `i32:N` or `i64:N` (N decimal, signed or not).
@@ -132,6 +134,7 @@ fn parse_command(text: &str) -> Result<Command, String> {
         }
         "table-size" => want(2).and_then(|()| Ok(Command::TableSize(n32(0)?, n32(1)?))),
         "table" => want(3).and_then(|()| Ok(Command::Table(n32(0)?, n32(1)?, n64(2)?))),
+        "misbehave" => Misbehaviour::parse(operands).map(Command::Misbehave),
         _ => Err(format!("unknown command `{name}`")),
     }?;
     Ok(command)

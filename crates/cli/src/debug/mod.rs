@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime::{Engine, Store};
+use wasmtime::{Engine, ResourceLimiter, Store};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::sockets::SocketAddrUse;
@@ -87,6 +87,8 @@ pub fn run(
         host.start_running()?;
     }
     let mut store = Store::new(&engine, host);
+    // Stateless, so every call may have its own (a zero-sized box allocates nothing).
+    store.limiter(|_| Box::leak(Box::new(DebuggerLimits)));
     // The debugger's I/O runs on a runtime of its own thread: a wait for
     // the client is this thread's own epoll, with no other thread to wake.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -124,7 +126,49 @@ fn debugger_failed(mut execution: Execution, error: anyhow::Error) -> Result<i32
         return Ok(status);
     }
     execution.kill();
-    Err(error)
+    Err(error.context("the program was killed"))
+}
+
+/// The most one linear memory of the debugger component may grow to: a
+/// debugger that allocates without end fails here, not the machine. The
+/// built-in one needs a few MiB plus the bytecode of the program's modules.
+const DEBUGGER_MEMORY: usize = 512 << 20;
+
+/// How many linear memories the debugger component may have.
+const DEBUGGER_MEMORIES: usize = 4;
+
+/// The debugger's store limits, on top of Wasmtime's defaults.
+struct DebuggerLimits;
+
+impl ResourceLimiter for DebuggerLimits {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > DEBUGGER_MEMORY {
+            wasmtime::bail!(
+                "the debugger ran out of memory: it asked for {} MiB, and its limit is {} MiB",
+                desired >> 20,
+                DEBUGGER_MEMORY >> 20
+            );
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
+
+    fn memories(&self) -> usize {
+        DEBUGGER_MEMORIES
+    }
 }
 
 /// Starts the program paused at its first instruction.

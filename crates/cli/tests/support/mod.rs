@@ -4,6 +4,7 @@
 
 pub mod lldb;
 pub mod pattern;
+pub mod rsp;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};

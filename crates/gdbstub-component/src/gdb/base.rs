@@ -11,19 +11,19 @@ use gdbstub_arch::wasm::reg::id::WasmRegId;
 use super::errno::{EFAULT, EPERM};
 use super::{Debugger, refuse};
 use crate::addr::{self, Place};
-use crate::program::Program;
+use crate::inferior::Inferior;
 
 impl Debugger {
     /// The pc of the innermost frame, in LLDB's address space.
-    pub(super) fn pc(program: &mut Program) -> TargetResult<u64, Self> {
-        let top = program.innermost_frame().map_err(refuse)?;
+    pub(super) fn pc(inferior: &mut Inferior) -> TargetResult<u64, Self> {
+        let top = inferior.innermost_frame().map_err(refuse)?;
         addr::code(top.location.module, top.location.pc).ok_or(TargetError::Errno(EFAULT))
     }
 }
 
 impl SingleThreadBase for Debugger {
     fn read_registers(&mut self, regs: &mut WasmRegisters) -> TargetResult<(), Self> {
-        regs.pc = Self::pc(self.program.get_mut())?;
+        regs.pc = Self::pc(self.inferior.get_mut())?;
         Ok(())
     }
 
@@ -33,10 +33,10 @@ impl SingleThreadBase for Debugger {
     }
 
     fn read_addrs(&mut self, start: u64, data: &mut [u8]) -> TargetResult<usize, Self> {
-        let program = self.program.get_mut();
+        let inferior = self.inferior.get_mut();
         match addr::decode(start).ok_or(TargetError::Errno(EFAULT))? {
             Place::Code { module, offset } => {
-                let bytecode = program.bytecode(module).map_err(refuse)?;
+                let bytecode = inferior.bytecode(module).map_err(refuse)?;
                 let range = addr::clamp(offset.into(), data.len(), bytecode.len() as u64)
                     .ok_or(TargetError::Errno(EFAULT))?;
                 let bytes = &bytecode[range.start as usize..range.end as usize];
@@ -44,11 +44,11 @@ impl SingleThreadBase for Debugger {
                 Ok(bytes.len())
             }
             Place::Data { memory, offset } => {
-                let size = program.memory_size(memory).map_err(refuse)?;
+                let size = inferior.memory_size(memory).map_err(refuse)?;
                 let range = addr::clamp(offset.into(), data.len(), size)
                     .ok_or(TargetError::Errno(EFAULT))?;
                 let len = (range.end - range.start) as u32;
-                let bytes = program
+                let bytes = inferior
                     .read_memory(memory, range.start, len)
                     .map_err(refuse)?;
                 let n = bytes.len().min(data.len());
@@ -59,11 +59,11 @@ impl SingleThreadBase for Debugger {
     }
 
     fn write_addrs(&mut self, start: u64, data: &[u8]) -> TargetResult<(), Self> {
-        let program = self.program.get_mut();
+        let inferior = self.inferior.get_mut();
         match addr::decode(start).ok_or(TargetError::Errno(EFAULT))? {
             // Breakpoints go through Z0; the bytecode itself stays as loaded.
             Place::Code { .. } => Err(TargetError::Errno(EPERM)),
-            Place::Data { memory, offset } => program
+            Place::Data { memory, offset } => inferior
                 .write_memory(memory, offset.into(), data)
                 .map_err(refuse),
         }
@@ -89,7 +89,7 @@ impl SingleRegisterAccess<()> for Debugger {
     ) -> TargetResult<usize, Self> {
         match reg {
             WasmRegId::Pc => {
-                let pc = Self::pc(self.program.get_mut())?.to_le_bytes();
+                let pc = Self::pc(self.inferior.get_mut())?.to_le_bytes();
                 let n = pc.len().min(buf.len());
                 buf[..n].copy_from_slice(&pc[..n]);
                 Ok(n)

@@ -19,10 +19,10 @@ impl Debugger {
 
     /// Takes out every breakpoint the client set, for when it leaves.
     pub fn clear_breakpoints(&mut self) {
-        let program = self.program.get_mut();
+        let inferior = self.inferior.get_mut();
         for at in self.breakpoints.drain(..) {
             // Only fails once the program is gone, and then so are they.
-            let _ = program.remove_breakpoint(at);
+            let _ = inferior.remove_breakpoint(at);
         }
     }
 }
@@ -45,7 +45,7 @@ impl SwBreakpoint for Debugger {
         let Some(at) = Self::code_location(addr) else {
             return Ok(false);
         };
-        self.program.get_mut().add_breakpoint(at).map_err(refuse)?;
+        self.inferior.get_mut().add_breakpoint(at).map_err(refuse)?;
         self.breakpoints.push(at);
         Ok(true)
     }
@@ -61,7 +61,7 @@ impl SwBreakpoint for Debugger {
         else {
             return Ok(false);
         };
-        self.program
+        self.inferior
             .get_mut()
             .remove_breakpoint(at)
             .map_err(refuse)?;

@@ -5,7 +5,7 @@ use gdbstub::target::ext::libraries::Libraries;
 
 use super::{Debugger, refuse};
 use crate::addr;
-use crate::program::Program;
+use crate::inferior::Inferior;
 use crate::xml;
 
 impl Libraries for Debugger {
@@ -21,9 +21,9 @@ impl Libraries for Debugger {
 }
 
 fn library_list(
-    program: &mut Program,
+    inferior: &mut Inferior,
 ) -> Result<String, crate::wasmdebug::debugger::debuggee::Error> {
-    let modules = program.modules()?;
+    let modules = inferior.modules()?;
     // The runtime names each module after the program, uniquely; LLDB
     // shows that name as the file its symbols come from.
     let libraries = modules

@@ -5,7 +5,7 @@ use gdbstub::target::ext::memory_map::MemoryMap;
 
 use super::{Debugger, refuse};
 use crate::addr;
-use crate::program::Program;
+use crate::inferior::Inferior;
 use crate::wasmdebug::debugger::debuggee::Error;
 use crate::xml::{self, Region};
 
@@ -22,11 +22,11 @@ impl MemoryMap for Debugger {
     }
 }
 
-fn memory_map(program: &mut Program) -> Result<String, Error> {
+fn memory_map(inferior: &mut Inferior) -> Result<String, Error> {
     // Offsets are 32 bits wide, so that is as much of a region as can be named.
     const SPAN: u64 = 1 << 32;
     let mut regions = Vec::new();
-    for (i, module) in program.modules()?.iter().enumerate() {
+    for (i, module) in inferior.modules()?.iter().enumerate() {
         if let Some(start) = addr::code(i as u32, 0) {
             regions.push(Region {
                 start,
@@ -35,8 +35,8 @@ fn memory_map(program: &mut Program) -> Result<String, Error> {
             });
         }
     }
-    for memory in 0..program.memories()?.len() as u32 {
-        let size = program.memory_size(memory)?;
+    for memory in 0..inferior.memories()?.len() as u32 {
+        let size = inferior.memory_size(memory)?;
         if let Some(start) = addr::data(memory, 0) {
             regions.push(Region {
                 start,

@@ -1,11 +1,13 @@
 //! The gdbstub target: the only place that speaks the GDB remote protocol.
 //!
-//! `Debugger` implements gdbstub's `Target` over [`Program`]; each protocol
+//! `Debugger` implements gdbstub's `Target` over [`Inferior`]; each protocol
 //! extension lives in its own file, switched on by its `support_*` method.
-//! `session` runs gdbstub's state machine over one client connection.
+//! `conversation` runs gdbstub's state machine over one client's bytes;
+//! `session` owns the sockets and the waiting.
 
 mod base;
 mod breakpoints;
+mod conversation;
 mod info;
 mod libraries;
 mod memory_map;
@@ -28,18 +30,18 @@ use gdbstub::target::ext::process_info::ProcessInfoOps;
 use gdbstub::target::ext::wasm::WasmOps;
 use gdbstub::target::{Target, TargetError};
 
-use crate::program::Program;
+use crate::inferior::Inferior;
 use crate::wasmdebug::debugger::debuggee::{CodeLocation, Error};
 
 pub use session::serve;
 
 /// The target gdbstub drives.
 ///
-/// gdbstub hands some extensions `&self` only, so the program (whose reads
+/// gdbstub hands some extensions `&self` only, so the inferior (whose reads
 /// fill caches) sits in a `RefCell`; nothing here re-enters, so borrows never
 /// overlap.
 pub struct Debugger {
-    program: RefCell<Program>,
+    inferior: RefCell<Inferior>,
     /// Breakpoints the client has set, one entry per `Z0`, so that they can be
     /// taken out when it leaves.
     breakpoints: Vec<CodeLocation>,
@@ -57,9 +59,9 @@ struct Documents {
 }
 
 impl Debugger {
-    pub fn new(program: Program) -> Self {
+    pub fn new(inferior: Inferior) -> Self {
         Debugger {
-            program: RefCell::new(program),
+            inferior: RefCell::new(inferior),
             breakpoints: Vec::new(),
             watchpoints: Vec::new(),
             documents: RefCell::default(),
@@ -71,22 +73,22 @@ impl Debugger {
     fn document(
         &self,
         pick: fn(&mut Documents) -> &mut Option<Vec<u8>>,
-        build: impl FnOnce(&mut Program) -> Result<String, Error>,
+        build: impl FnOnce(&mut Inferior) -> Result<String, Error>,
         offset: u64,
         length: usize,
         buf: &mut [u8],
     ) -> Result<usize, Error> {
-        let mut program = self.program.borrow_mut();
+        let mut inferior = self.inferior.borrow_mut();
         let mut documents = self.documents.borrow_mut();
-        if documents.stop != program.stop_count() {
+        if documents.stop != inferior.stop_count() {
             *documents = Documents {
-                stop: program.stop_count(),
+                stop: inferior.stop_count(),
                 ..Documents::default()
             };
         }
         let slot = pick(&mut documents);
         if slot.is_none() {
-            *slot = Some(build(&mut program)?.into_bytes());
+            *slot = Some(build(&mut inferior)?.into_bytes());
         }
         let document = slot.as_deref().unwrap_or_default();
         Ok(crate::xml::read_slice(document, offset, length, buf))

@@ -121,13 +121,57 @@ pub fn body(packet: &[u8]) -> &[u8] {
 
 /// Frames `body` as a packet.
 pub fn frame(body: &[u8]) -> Vec<u8> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let sum = body.iter().fold(0u8, |a, b| a.wrapping_add(*b));
     let mut packet = Vec::with_capacity(body.len() + 4);
     packet.push(b'$');
     packet.extend_from_slice(body);
-    packet.extend_from_slice(&[b'#', HEX[(sum >> 4) as usize], HEX[(sum & 15) as usize]]);
+    packet.push(b'#');
+    packet.extend_from_slice(&hex_pair(sum));
     packet
+}
+
+/// Whether `body` is a memory write (`M addr,len:hex` or `X addr,len:binary`)
+/// whose data is not `len` bytes long, or whose length cannot be read.
+///
+/// gdbstub ignores `len` and writes whatever data came, so a truncated write
+/// would be half applied. The fields are split as gdbstub splits them.
+pub fn bad_write(body: &[u8]) -> bool {
+    let (len, data) = match body.split_first() {
+        Some((b'M', rest)) => {
+            let mut fields = rest.split(|&c| c == b',' || c == b':').skip(1);
+            let (Some(len), Some(data)) = (fields.next(), fields.next()) else {
+                return true;
+            };
+            let bytes = data.len().is_multiple_of(2).then_some(data.len() / 2);
+            (len, bytes)
+        }
+        Some((b'X', rest)) => {
+            let mut fields = rest.splitn(3, |&c| c == b',' || c == b':').skip(1);
+            let (Some(len), Some(data)) = (fields.next(), fields.next()) else {
+                return true;
+            };
+            (len, unescaped_len(data))
+        }
+        _ => return false,
+    };
+    match (hex_number(len), data) {
+        (Some(len), Some(data)) => len != data as u64,
+        _ => true,
+    }
+}
+
+/// The length of binary data once its `}` escapes are undone; `None` if it
+/// ends in the middle of one.
+fn unescaped_len(data: &[u8]) -> Option<usize> {
+    let mut len = 0;
+    let mut bytes = data.iter();
+    while let Some(&byte) = bytes.next() {
+        if byte == b'}' {
+            bytes.next()?;
+        }
+        len += 1;
+    }
+    Some(len)
 }
 
 /// The address and length of a memory read (`m ADDR,LENGTH`, both hex).
@@ -140,7 +184,13 @@ pub fn memory_read(body: &[u8]) -> Option<(u64, usize)> {
 }
 
 fn hex_number(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() || digits.len() > 16 {
+    // Leading zeros are still hex; gdbstub reads them too.
+    let digits = match digits.iter().position(|&c| c != b'0') {
+        Some(first) => &digits[first..],
+        None if digits.is_empty() => return None,
+        None => return Some(0),
+    };
+    if digits.len() > 16 {
         return None;
     }
     digits
@@ -164,11 +214,16 @@ pub fn hex_packet(out: &mut Vec<u8>, bytes: &[u8]) {
         pair[1] = low;
         sum += u32::from(high) + u32::from(low);
     }
-    let [high, low] = HEX_PAIRS[usize::from(sum as u8)];
-    out.extend_from_slice(&[b'#', high, low]);
+    out.push(b'#');
+    out.extend_from_slice(&hex_pair(sum as u8));
 }
 
-/// Each byte's two lowercase hex digits.
+/// A byte's two lowercase hex digits.
+pub fn hex_pair(byte: u8) -> [u8; 2] {
+    HEX_PAIRS[usize::from(byte)]
+}
+
+/// Each byte's two lowercase hex digits: the one copy of the digits.
 const HEX_PAIRS: [[u8; 2]; 256] = {
     let digits = b"0123456789abcdef";
     let mut pairs = [[0; 2]; 256];
@@ -234,7 +289,7 @@ mod tests {
     #[test]
     fn parses_memory_reads() {
         type Case<'a> = (&'a [u8], Option<(u64, usize)>);
-        let cases: [Case; 8] = [
+        let cases: [Case; 9] = [
             (b"m0,4", Some((0, 4))),
             (
                 b"m4000000000000000,20000",
@@ -246,10 +301,42 @@ mod tests {
             (b"m0,", None),
             (b"mzz,4", None),
             (b"M0,4:00", None),
+            (b"m00000000000000000010,4", Some((0x10, 4))),
         ];
         for (body, expected) in cases {
             assert_eq!(
                 memory_read(body),
+                expected,
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_writes_whose_data_is_not_their_length() {
+        let cases: [(&[u8], bool); 17] = [
+            (b"M0,1:00", false),
+            (b"M40000000,4:deadBEEF", false),
+            (b"M0,0:", false),
+            (b"M0,8:00", true),
+            (b"M0,1:0000", true),
+            (b"M0,1:000", true),
+            (b"M0,1", true),
+            (b"M0,zz:00", true),
+            (b"M0,00000000000000000001:00", false),
+            (b"X0,0:", false),
+            (b"X0,3:a:b", false),
+            (b"X0,2:}]}\x03", false),
+            (b"X0,2:}]", true),
+            (b"X0,1:}", true),
+            (b"X0,8:\x01", true),
+            (b"m0,8", false),
+            (b"qXfer:libraries:read::0,ffff", false),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(
+                bad_write(body),
                 expected,
                 "{:?}",
                 String::from_utf8_lossy(body)

@@ -23,39 +23,39 @@ pub enum Event {
 
 impl Debugger {
     fn start(&mut self, mode: ResumeMode) -> Result<(), Refusal> {
-        let program = self.program.get_mut();
+        let inferior = self.inferior.get_mut();
         // A fresh stub replays `c` while the program already runs (see
         // `session`); there is nothing to do then.
-        if program.is_running() {
+        if inferior.is_running() {
             return Ok(());
         }
-        program.resume(mode).map_err(|e| Refusal(errno_of(e)))
+        inferior.resume(mode).map_err(|e| Refusal(errno_of(e)))
     }
 
     /// Asks a running program to pause; its stop is reported as usual.
     pub fn interrupt(&mut self) {
-        self.program.get_mut().interrupt();
+        self.inferior.get_mut().interrupt();
     }
 
     /// Why the program is not running any more, or `None` if it still is.
     /// Running (asked right after a resume, and whenever `ready` fires).
     pub fn event(&mut self) -> Option<Event> {
-        let program = self.program.get_mut();
-        let stop = match program.state() {
+        let inferior = self.inferior.get_mut();
+        let stop = match inferior.state() {
             State::Running => return None,
             // Statuses outside 0..=255 cannot be said in a `W` reply; the
             // runtime exits with the same truncation.
             State::Exited(status) => return Some(Event::Exited(status as u8)),
             State::Paused(stop) => stop,
         };
-        let pc = Self::pc(program).ok();
+        let pc = Self::pc(inferior).ok();
         let reason = match stop {
             Stop::Breakpoint => SingleThreadStopReason::SwBreak(()),
             Stop::Watchpoint(hit) => self.watch_stop(&hit).unwrap_or(signal(Signal::SIGTRAP)),
             Stop::Entry | Stop::Step | Stop::Exception => signal(Signal::SIGTRAP),
             Stop::Interrupted => signal(Signal::SIGINT),
             Stop::Trap(description) => {
-                console::print(&format!("Program trapped: {description}"));
+                console::print(&format!("Inferior trapped: {description}"));
                 signal(trap_signal(&description))
             }
         };

@@ -20,10 +20,10 @@ pub struct Watch {
 impl Debugger {
     /// Takes out every watchpoint the client set, for when it leaves.
     pub fn clear_watchpoints(&mut self) {
-        let program = self.program.get_mut();
+        let inferior = self.inferior.get_mut();
         for watch in self.watchpoints.drain(..) {
             // Only fails once the program is gone, and then so are they.
-            let _ = program.remove_watchpoint(watch.range, access(watch.kind));
+            let _ = inferior.remove_watchpoint(watch.range, access(watch.kind));
         }
     }
 
@@ -53,11 +53,11 @@ impl HwWatchpoint for Debugger {
         let Some(Place::Data { memory, offset }) = addr::decode(addr) else {
             return Ok(false);
         };
-        let program = self.program.get_mut();
-        let range = program
+        let inferior = self.inferior.get_mut();
+        let range = inferior
             .memory_range(memory, u64::from(offset), len)
             .map_err(refuse)?;
-        program
+        inferior
             .add_watchpoint(range, access(kind))
             .map_err(refuse)?;
         self.watchpoints.push(Watch {
@@ -83,7 +83,7 @@ impl HwWatchpoint for Debugger {
             return Ok(false);
         };
         let range = self.watchpoints[i].range;
-        self.program
+        self.inferior
             .get_mut()
             .remove_watchpoint(range, access(kind))
             .map_err(refuse)?;

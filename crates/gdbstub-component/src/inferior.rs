@@ -1,6 +1,4 @@
-//! The debuggee behind the WIT handle, with what we cache about it between calls.
-
-use wasip2::io::poll::Pollable;
+//! The inferior (GDB's word for the program being debugged): the debuggee behind its handle, with what we cache about it.
 
 use crate::addr::MemoryIndex;
 use crate::wasmdebug::debugger::debuggee::{
@@ -8,10 +6,90 @@ use crate::wasmdebug::debugger::debuggee::{
     ResumeMode, State, Value,
 };
 
+/// The debug world's `debuggee` calls we make: the WIT resource itself, or
+/// a model of it in the host-side tests, which cannot call the real host.
+pub trait Handle {
+    fn state(&self) -> State;
+    fn resume(&self, mode: ResumeMode) -> Result<(), Error>;
+    fn interrupt(&self);
+    fn kill(&self);
+    fn modules(&self) -> Result<Vec<ModuleInfo>, Error>;
+    fn bytecode(&self, module: u32) -> Result<Vec<u8>, Error>;
+    fn instances(&self) -> Result<Vec<InstanceInfo>, Error>;
+    fn frames(&self, max: u32) -> Result<Vec<Frame>, Error>;
+    fn local(&self, frame: u32, index: u32) -> Result<Value, Error>;
+    fn operand(&self, frame: u32, index: u32) -> Result<Value, Error>;
+    fn memory_size(&self, instance: u32, memory: u32) -> Result<(u64, u64), Error>;
+    fn read_memory(&self, instance: u32, memory: u32, at: u64, len: u32) -> Result<Vec<u8>, Error>;
+    fn write_memory(&self, instance: u32, memory: u32, at: u64, bytes: &[u8]) -> Result<(), Error>;
+    fn get_global(&self, instance: u32, global: u32) -> Result<Value, Error>;
+    fn add_breakpoint(&self, at: CodeLocation) -> Result<(), Error>;
+    fn remove_breakpoint(&self, at: CodeLocation) -> Result<(), Error>;
+    fn add_watchpoint(&self, range: MemoryRange, access: Access) -> Result<(), Error>;
+    fn remove_watchpoint(&self, range: MemoryRange, access: Access) -> Result<(), Error>;
+}
+
+impl Handle for Debuggee {
+    fn state(&self) -> State {
+        Debuggee::state(self)
+    }
+    fn resume(&self, mode: ResumeMode) -> Result<(), Error> {
+        Debuggee::resume(self, mode)
+    }
+    fn interrupt(&self) {
+        Debuggee::interrupt(self)
+    }
+    fn kill(&self) {
+        Debuggee::kill(self)
+    }
+    fn modules(&self) -> Result<Vec<ModuleInfo>, Error> {
+        Debuggee::modules(self)
+    }
+    fn bytecode(&self, module: u32) -> Result<Vec<u8>, Error> {
+        Debuggee::bytecode(self, module)
+    }
+    fn instances(&self) -> Result<Vec<InstanceInfo>, Error> {
+        Debuggee::instances(self)
+    }
+    fn frames(&self, max: u32) -> Result<Vec<Frame>, Error> {
+        Debuggee::frames(self, max)
+    }
+    fn local(&self, frame: u32, index: u32) -> Result<Value, Error> {
+        Debuggee::local(self, frame, index)
+    }
+    fn operand(&self, frame: u32, index: u32) -> Result<Value, Error> {
+        Debuggee::operand(self, frame, index)
+    }
+    fn memory_size(&self, instance: u32, memory: u32) -> Result<(u64, u64), Error> {
+        Debuggee::memory_size(self, instance, memory)
+    }
+    fn read_memory(&self, instance: u32, memory: u32, at: u64, len: u32) -> Result<Vec<u8>, Error> {
+        Debuggee::read_memory(self, instance, memory, at, len)
+    }
+    fn write_memory(&self, instance: u32, memory: u32, at: u64, bytes: &[u8]) -> Result<(), Error> {
+        Debuggee::write_memory(self, instance, memory, at, bytes)
+    }
+    fn get_global(&self, instance: u32, global: u32) -> Result<Value, Error> {
+        Debuggee::get_global(self, instance, global)
+    }
+    fn add_breakpoint(&self, at: CodeLocation) -> Result<(), Error> {
+        Debuggee::add_breakpoint(self, at)
+    }
+    fn remove_breakpoint(&self, at: CodeLocation) -> Result<(), Error> {
+        Debuggee::remove_breakpoint(self, at)
+    }
+    fn add_watchpoint(&self, range: MemoryRange, access: Access) -> Result<(), Error> {
+        Debuggee::add_watchpoint(self, range, access)
+    }
+    fn remove_watchpoint(&self, range: MemoryRange, access: Access) -> Result<(), Error> {
+        Debuggee::remove_watchpoint(self, range, access)
+    }
+}
+
 /// The debuggee and its caches.
 ///
 /// ```text
-///   paused ──resume()──▶ running ──(ready() fires)──▶ paused
+///   paused ──resume()──▶ running ──(its pollable fires)─▶ paused
 ///     ▲                     │                          (or exited)
 ///     │                     └──interrupt()──▶ paused (interrupted)
 ///     └── the program starts here
@@ -21,10 +99,8 @@ use crate::wasmdebug::debugger::debuggee::{
 /// module list) is cached until the next `resume`; bytecode never changes, so
 /// each module's is fetched once for the whole run. Inspection methods are for
 /// `paused`; in another state the host refuses them and so do we.
-pub struct Program {
-    // A pollable is a child of its resource and must be dropped first.
-    ready: Pollable,
-    handle: Debuggee,
+pub struct Inferior {
+    handle: Box<dyn Handle>,
     running: bool,
     /// Counts stops, so that callers can key their own per-stop caches.
     stop_count: u64,
@@ -43,13 +119,11 @@ struct StopCache {
     memory_sizes: Vec<Option<u64>>,
 }
 
-impl Program {
-    pub fn new(handle: Debuggee) -> Self {
-        let ready = handle.subscribe();
+impl Inferior {
+    pub fn new(handle: Box<dyn Handle>) -> Self {
         let running = matches!(handle.state(), State::Running);
-        Program {
+        Inferior {
             handle,
-            ready,
             running,
             stop_count: 0,
             stop: StopCache::default(),
@@ -70,11 +144,6 @@ impl Program {
         self.running
     }
 
-    /// Ready once the program is not running. Any state.
-    pub fn ready(&self) -> &Pollable {
-        &self.ready
-    }
-
     /// Which stop the caches belong to.
     pub fn stop_count(&self) -> u64 {
         self.stop_count
@@ -83,8 +152,6 @@ impl Program {
     /// Paused only.
     pub fn resume(&mut self, mode: ResumeMode) -> Result<(), Error> {
         self.handle.resume(mode)?;
-        // `ready` needs no renewal: the host's pollable answers for the
-        // state at each poll, this run's included.
         self.running = true;
         self.stop = StopCache::default();
         self.stop_count += 1;
@@ -235,50 +302,5 @@ impl Program {
 
     pub fn remove_breakpoint(&self, at: CodeLocation) -> Result<(), Error> {
         self.handle.remove_breakpoint(at)
-    }
-}
-
-/// A value's bytes as LLDB reads them: little endian, at the type's own width.
-/// Returns how many bytes of `buf` it used (16 at most).
-pub fn value_bytes(value: &Value, buf: &mut [u8; 16]) -> usize {
-    let bytes: &[u8] = match *value {
-        Value::I32(v) | Value::F32(v) => &v.to_le_bytes(),
-        Value::I64(v) | Value::F64(v) => &v.to_le_bytes(),
-        Value::V128((low, high)) => {
-            buf[..8].copy_from_slice(&low.to_le_bytes());
-            buf[8..].copy_from_slice(&high.to_le_bytes());
-            return 16;
-        }
-        // References are opaque; show whether there is one.
-        Value::NullRef => &0u32.to_le_bytes(),
-        Value::NonNullRef => &1u32.to_le_bytes(),
-    };
-    buf[..bytes.len()].copy_from_slice(bytes);
-    bytes.len()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn encodes_values_little_endian_at_their_width() {
-        let cases: [(Value, &[u8]); 7] = [
-            (Value::I32(0x1234_5678), &[0x78, 0x56, 0x34, 0x12]),
-            (Value::F32(0x3f80_0000), &[0, 0, 0x80, 0x3f]),
-            (Value::I64(0x0102_0304_0506_0708), &[8, 7, 6, 5, 4, 3, 2, 1]),
-            (Value::F64(1), &[1, 0, 0, 0, 0, 0, 0, 0]),
-            (
-                Value::V128((0x0807_0605_0403_0201, 0x100f_0e0d_0c0b_0a09)),
-                &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
-            ),
-            (Value::NullRef, &[0, 0, 0, 0]),
-            (Value::NonNullRef, &[1, 0, 0, 0]),
-        ];
-        for (value, expected) in cases {
-            let mut buf = [0xaa; 16];
-            let len = value_bytes(&value, &mut buf);
-            assert_eq!(&buf[..len], expected, "{value:?}");
-        }
     }
 }

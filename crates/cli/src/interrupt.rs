@@ -1,0 +1,46 @@
+//! Ctrl-C: ends wasmdebug in any state, with what the program wrote so far flushed.
+
+use std::future::Future;
+use std::io::Write;
+use std::task::Poll;
+
+use anyhow::{Context, Result};
+
+/// The status a shell gives a process that SIGINT ended (128 + 2).
+const INTERRUPTED: u8 = 130;
+
+/// From here on, Ctrl-C ends wasmdebug with status 130, whatever the program
+/// or its debugger is doing: paused at a breakpoint, running, waiting for a
+/// client, or a debugger component stuck in a loop. A thread of its own
+/// waits for it, so nothing else has to poll.
+pub fn watch() -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .context("cannot watch for Ctrl-C")?;
+    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    // The first poll installs the handler, before any program runs.
+    let first = runtime.block_on(std::future::poll_fn(|cx| {
+        Poll::Ready(ctrl_c.as_mut().poll(cx))
+    }));
+    if let Poll::Ready(result) = first {
+        result.context("cannot watch for Ctrl-C")?;
+    }
+    std::thread::Builder::new()
+        .name("ctrl-c".into())
+        .spawn(move || {
+            if runtime.block_on(ctrl_c).is_ok() {
+                interrupted();
+            }
+        })
+        .context("cannot watch for Ctrl-C")?;
+    Ok(())
+}
+
+fn interrupted() -> ! {
+    // The program's writes reach our stdout as it makes them; this pushes
+    // out what our own buffer still holds.
+    let _ = std::io::stdout().flush();
+    eprintln!("error: interrupted: the program was stopped");
+    std::process::exit(INTERRUPTED.into())
+}
