@@ -39,6 +39,8 @@ pub struct DebuggerSetup {
     pub args: Vec<String>,
     /// The one address it may listen on, if any.
     pub listen: Option<SocketAddr>,
+    /// Where its compiled code is kept.
+    pub cache: crate::cache::Cache,
 }
 
 /// Runs `program` (compiled by `debug_engine`) under the debugger, and
@@ -52,7 +54,9 @@ pub fn run(
     let execution = start_program(debug_engine, program, wasi)?;
 
     let engine = Engine::default();
-    let component = crate::cache::component(&engine, &setup.component)
+    let component = setup
+        .cache
+        .debugger(&engine, &setup.component)
         .map_err(anyhow::Error::from)
         .context("invalid debugger component")?;
     let mut linker = Linker::<Host>::new(&engine);
@@ -166,7 +170,7 @@ mod tests {
 
     #[test]
     fn a_panic_in_a_request_fails_only_that_request() {
-        let engine = crate::program::engine(true).unwrap();
+        let engine = crate::program::engine(true, &Default::default()).unwrap();
         let module = wasmtime::Module::new(
             &engine,
             r#"(module (func (export "_start") (local i32) nop))"#,
