@@ -225,7 +225,7 @@ fn prune(dir: &Path, limits: Limits) {
     }
     let keep_bytes = limits.total_bytes / 100 * u64::from(limits.bytes_percent_kept);
     let keep_files = limits.files * u64::from(limits.files_percent_kept) / 100;
-    entries.sort_by(|a, b| b.0.cmp(&a.0));
+    entries.sort_by_key(|(used, _, _)| std::cmp::Reverse(*used));
     let mut kept_bytes = 0;
     for (index, (_, size, path)) in entries.iter().enumerate() {
         kept_bytes += size;

@@ -511,7 +511,8 @@ fn number<N: TryFrom<u64>>(value: Option<&str>) -> Result<N, String> {
 /// `N` (seconds), `Ns`, `Nms`, `Nus` or `Nns`, as in `wasmtime run`.
 fn duration(value: Option<&str>) -> Result<Duration, String> {
     let text = text(value)?;
-    let units: [(&str, fn(u64) -> Duration); 5] = [
+    type Unit = (&'static str, fn(u64) -> Duration);
+    let units: [Unit; 5] = [
         ("ms", Duration::from_millis),
         ("us", Duration::from_micros),
         ("ns", Duration::from_nanos),
