@@ -16,7 +16,7 @@ runtime=$!
 address=$(ci/wait-for-debugger.sh "$log") || { echo "demo: the debugger did not start" >&2; exit 1; }
 echo "wasmdebug is listening on $address; attaching LLDB"
 
-target/lldb-venv/bin/lldb --batch --no-lldbinit \
+"${CARGO_TARGET_DIR:-target}"/lldb-venv/bin/lldb --batch --no-lldbinit \
     -o "process connect --plugin wasm connect://$address" \
     -o "b factorial" -o "c" -o "bt" -o "frame variable" \
     -o "b sum_points" -o "breakpoint disable 1" -o "c" -o "p points[1]" -o "p count" \

@@ -55,16 +55,28 @@ PY
 # dependency profile mirrors the workspace's, so what `cargo test` compiled
 # is reused.
 # Cargo unpacks the packaged crates from a local overlay registry into
-# $CARGO_HOME/registry/src/-HASH/ and never unpacks the same name and version
-# again, so remove what an earlier run left or this one would build that.
-rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/wasmdebug-*
-WASMDEBUG_GDBSTUB_WASM=$PWD/$asset cargo publish --dry-run --locked --allow-dirty --quiet \
+# $CARGO_HOME/registry/src/ and never unpacks the same name and version
+# again, so an earlier run's copy would be built instead. A throwaway
+# CARGO_HOME, sharing the user's downloaded index and crates (read, not
+# cleaned), leaves everything under the user's own untouched.
+user_cargo_home=${CARGO_HOME:-$HOME/.cargo}
+cargo_home=$scratch/cargo-home
+mkdir -p "$cargo_home/registry"
+for dir in index cache; do
+    if [[ -d $user_cargo_home/registry/$dir ]]; then
+        ln -s "$user_cargo_home/registry/$dir" "$cargo_home/registry/$dir"
+    fi
+done
+if [[ -f $user_cargo_home/config.toml ]]; then
+    cp "$user_cargo_home/config.toml" "$cargo_home/"
+fi
+CARGO_HOME=$cargo_home WASMDEBUG_GDBSTUB_WASM=$PWD/$asset cargo publish --dry-run --locked --allow-dirty --quiet \
     -p wasmdebug-component-artifact -p wasmdebug --features wasmdebug/gdbstub \
     --config 'profile.dev.package."*".opt-level=2' --config 'profile.dev.package."*".debug=false' ||
     fail "cargo publish --dry-run failed"
 # The released binary serves a real LLDB session: break, continue, the
 # program's exit status.
-lldb=$root/target/lldb-venv/bin/lldb
+lldb=$CARGO_TARGET_DIR/lldb-venv/bin/lldb
 [[ -x $lldb ]] || fail "no LLDB at $lldb (run ci/setup.sh)"
 clang --target=wasm32-wasi -g -O0 examples/c/debuggee.c -o "$scratch/debuggee.wasm"
 "$binary" run -g 127.0.0.1:0 "$scratch/debuggee.wasm" exit 7 2>"$scratch/runtime.log" &

@@ -1,62 +1,181 @@
 //! A cache of compiled code, so that programs (plain or with debug
 //! instrumentation) and the debugger component compile once rather than at
-//! every start.
+//! every start, in a directory kept within a size bound.
 //!
 //! Entries live in `$WASMDEBUG_CACHE_DIR`, else `$XDG_CACHE_HOME/wasmdebug`,
-//! else `~/.cache/wasmdebug`; an empty `WASMDEBUG_CACHE_DIR` turns the cache
-//! off. Each is named by a SHA-256 of the binary's bytes and of the engine's
-//! compatibility hash, so plain and instrumented builds never mix. The
-//! cache is only ever a shortcut: any failure to read or write it falls
-//! back to compiling.
-//! Loading an entry trusts it as native code, like Wasmtime's own cache,
-//! so the directory must be as private as the user's home.
+//! else `~/.cache/wasmdebug`, or where `-C cache-config=FILE` (Wasmtime's
+//! format) says. Each is named by a SHA-256 of the binary's bytes and of the
+//! engine's compatibility hash, which covers every engine setting, so plain
+//! and instrumented builds, or builds with other `-W`/`-O` settings, never
+//! mix. Entries are stored uncompressed and memory-mapped when loaded:
+//! Wasmtime's own cache compresses them, and that made a warm start of a
+//! large program ten times slower (BENCHMARKS.md).
+//!
+//! The cache is only ever a shortcut: any failure to read or write it falls
+//! back to compiling. Loading an entry trusts it as native code, like
+//! Wasmtime's own cache, so the directory must be as private as the user's
+//! home.
 
 use std::hash::{Hash, Hasher};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
+use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 use wasmtime::{Engine, Module};
 
-/// Compiles a component, or loads the result of an earlier compilation.
-pub fn component(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Component> {
-    let Some(path) = entry_path(engine, bytes) else {
-        return Component::new(engine, bytes);
-    };
-    if path.exists() {
-        // SAFETY: the file is one `store` wrote (see the module docs for
-        // the trust this places in the cache directory), and its name
-        // binds it to these bytes and this engine's settings.
-        if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
-            return Ok(component);
-        }
-    }
-    let component = Component::new(engine, bytes)?;
-    if let Ok(serialized) = component.serialize() {
-        store(&path, &serialized);
-    }
-    Ok(component)
+use crate::options::Settings;
+use crate::progress;
+
+/// Where entries go and how much of them to keep.
+pub struct Cache {
+    /// `None` when the cache is off.
+    dir: Option<PathBuf>,
+    limits: Limits,
 }
 
-/// Compiles a core module, or loads the result of an earlier compilation.
-pub fn module(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
-    let Some(path) = entry_path(engine, bytes) else {
-        return Module::new(engine, bytes);
-    };
-    if path.exists() {
-        // SAFETY: as for `component`.
-        if let Ok(module) = unsafe { Module::deserialize_file(engine, &path) } {
-            return Ok(module);
-        }
-    }
-    let module = Module::new(engine, bytes)?;
-    if let Ok(serialized) = module.serialize() {
-        store(&path, &serialized);
-    }
-    Ok(module)
+/// Wasmtime's cache limits, which `-C cache-config` files set: past either
+/// soft limit, the least recently used entries go until the rest fit in the
+/// given percentages of the limits.
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    total_bytes: u64,
+    files: u64,
+    bytes_percent_kept: u8,
+    files_percent_kept: u8,
 }
 
-fn cache_dir() -> Option<PathBuf> {
+impl Limits {
+    fn of(config: &wasmtime::CacheConfig) -> Limits {
+        Limits {
+            total_bytes: config.files_total_size_soft_limit(),
+            files: config.file_count_soft_limit(),
+            bytes_percent_kept: config.files_total_size_limit_percent_if_deleting(),
+            files_percent_kept: config.file_count_limit_percent_if_deleting(),
+        }
+    }
+}
+
+/// What is being compiled, for the progress report.
+pub struct Job<'a> {
+    /// A name the user knows it by (the file name).
+    pub name: &'a str,
+    /// Whether it gets guest-debug instrumentation (much slower to compile).
+    pub for_debugging: bool,
+}
+
+impl Cache {
+    /// The cache `-C` asks for: off with `cache=n` or an empty
+    /// `WASMDEBUG_CACHE_DIR`; configured by `cache-config=FILE`.
+    pub fn new(settings: &Settings) -> Result<Cache> {
+        if let Some(file) = &settings.cache_config {
+            let config = wasmtime::CacheConfig::from_file(Some(file))
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("invalid cache configuration `{}`", file.display()))?;
+            return Ok(Cache {
+                dir: settings
+                    .cache
+                    .then(|| config.directory().cloned())
+                    .flatten(),
+                limits: Limits::of(&config),
+            });
+        }
+        Ok(Cache {
+            dir: if settings.cache { default_dir() } else { None },
+            limits: Limits::of(&wasmtime::CacheConfig::new()),
+        })
+    }
+
+    /// Compiles a component, or loads the result of an earlier compilation.
+    pub fn component(
+        &self,
+        engine: &Engine,
+        bytes: &[u8],
+        job: Job<'_>,
+    ) -> wasmtime::Result<Component> {
+        self.compile(
+            engine,
+            bytes,
+            job,
+            // SAFETY: the file is one `store` wrote (see the module docs for
+            // the trust this places in the cache directory), and its name
+            // binds it to these bytes and this engine's settings.
+            |path| unsafe { Component::deserialize_file(engine, path) },
+            || Component::new(engine, bytes),
+            Component::serialize,
+        )
+    }
+
+    /// Compiles a debugger component, or loads the result of an earlier
+    /// compilation.
+    pub fn debugger(&self, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Component> {
+        let job = Job {
+            name: "the debugger component",
+            for_debugging: false,
+        };
+        self.component(engine, bytes, job)
+    }
+
+    /// Compiles a core module, or loads the result of an earlier compilation.
+    pub fn module(&self, engine: &Engine, bytes: &[u8], job: Job<'_>) -> wasmtime::Result<Module> {
+        self.compile(
+            engine,
+            bytes,
+            job,
+            // SAFETY: as for `component`.
+            |path| unsafe { Module::deserialize_file(engine, path) },
+            || Module::new(engine, bytes),
+            Module::serialize,
+        )
+    }
+
+    fn compile<T>(
+        &self,
+        engine: &Engine,
+        bytes: &[u8],
+        job: Job<'_>,
+        load: impl FnOnce(&Path) -> wasmtime::Result<T>,
+        compile: impl FnOnce() -> wasmtime::Result<T>,
+        serialize: impl FnOnce(&T) -> wasmtime::Result<Vec<u8>>,
+    ) -> wasmtime::Result<T> {
+        let path = self.dir.as_ref().map(|dir| entry_path(dir, engine, bytes));
+        if let Some(path) = &path
+            && path.exists()
+            && let Ok(compiled) = load(path)
+        {
+            touch(path);
+            return Ok(compiled);
+        }
+        let report = progress::compiling(&job, bytes, self.dir.is_some());
+        let compiled = compile()?;
+        if let Some(report) = report {
+            report.finish();
+        }
+        if let (Some(path), Ok(serialized)) = (&path, serialize(&compiled)) {
+            self.store(path, &serialized);
+        }
+        Ok(compiled)
+    }
+
+    /// Writes an entry whole or not at all (into a temporary file, then
+    /// renamed), then prunes the directory back within its limits.
+    fn store(&self, path: &Path, serialized: &[u8]) {
+        let Some(dir) = path.parent() else { return };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        let partial = path.with_extension(format!("partial.{}", std::process::id()));
+        if std::fs::write(&partial, serialized).is_err() || std::fs::rename(&partial, path).is_err()
+        {
+            let _ = std::fs::remove_file(&partial);
+            return;
+        }
+        prune(dir, self.limits);
+    }
+}
+
+fn default_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("WASMDEBUG_CACHE_DIR") {
         return (!dir.is_empty()).then(|| PathBuf::from(dir));
     }
@@ -67,7 +186,7 @@ fn cache_dir() -> Option<PathBuf> {
     Some(PathBuf::from(home).join(".cache/wasmdebug"))
 }
 
-fn entry_path(engine: &Engine, bytes: &[u8]) -> Option<PathBuf> {
+fn entry_path(dir: &Path, engine: &Engine, bytes: &[u8]) -> PathBuf {
     let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
     engine
         .precompile_compatibility_hash()
@@ -76,23 +195,84 @@ fn entry_path(engine: &Engine, bytes: &[u8]) -> Option<PathBuf> {
     digest.update(env!("CARGO_PKG_VERSION").as_bytes());
     digest.update(engine_hash.finish().to_le_bytes());
     digest.update(bytes);
-    let name: String = digest
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    Some(cache_dir()?.join(format!("{name}.cwasm")))
+    dir.join(format!("{:x}.cwasm", digest.finalize()))
 }
 
-/// Writes an entry whole or not at all: into a temporary file, then renamed.
-fn store(path: &PathBuf, serialized: &[u8]) {
-    let Some(dir) = path.parent() else { return };
-    if std::fs::create_dir_all(dir).is_err() {
+/// Marks an entry as just used: pruning goes by modification time.
+fn touch(path: &Path) {
+    if let Ok(file) = std::fs::File::options().append(true).open(path) {
+        let _ = file.set_modified(SystemTime::now());
+    }
+}
+
+/// Past either limit, removes the least recently used entries until the
+/// rest fit in the kept percentages, as Wasmtime's cache does.
+fn prune(dir: &Path, limits: Limits) {
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<(SystemTime, u64, PathBuf)> = listing
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "cwasm"))
+        .filter_map(|entry| {
+            let metadata = entry.metadata().ok()?;
+            Some((metadata.modified().ok()?, metadata.len(), entry.path()))
+        })
+        .collect();
+    let total: u64 = entries.iter().map(|(_, size, _)| size).sum();
+    if total <= limits.total_bytes && entries.len() as u64 <= limits.files {
         return;
     }
-    let partial = path.with_extension(format!("partial.{}", std::process::id()));
-    if std::fs::write(&partial, serialized).is_ok() && std::fs::rename(&partial, path).is_ok() {
-        return;
+    let keep_bytes = limits.total_bytes / 100 * u64::from(limits.bytes_percent_kept);
+    let keep_files = limits.files * u64::from(limits.files_percent_kept) / 100;
+    entries.sort_by_key(|(used, _, _)| std::cmp::Reverse(*used));
+    let mut kept_bytes = 0;
+    for (index, (_, size, path)) in entries.iter().enumerate() {
+        kept_bytes += size;
+        if kept_bytes > keep_bytes || index as u64 >= keep_files {
+            let _ = std::fs::remove_file(path);
+        }
     }
-    let _ = std::fs::remove_file(&partial);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prunes_least_recently_used_entries_past_a_limit() {
+        let dir = std::env::temp_dir().join(format!("wasmdebug-prune-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let now = SystemTime::now();
+        for (age, name) in [(4, "a"), (3, "b"), (2, "c"), (1, "d")] {
+            let path = dir.join(format!("{name}.cwasm"));
+            std::fs::write(&path, [0; 100]).unwrap();
+            let file = std::fs::File::options().append(true).open(&path).unwrap();
+            file.set_modified(now - std::time::Duration::from_secs(age))
+                .unwrap();
+        }
+        std::fs::write(dir.join("other.txt"), [0; 1000]).unwrap();
+        let names = || {
+            let mut names: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        let limits = |total_bytes, files| Limits {
+            total_bytes,
+            files,
+            bytes_percent_kept: 70,
+            files_percent_kept: 70,
+        };
+        prune(&dir, limits(400, 10));
+        assert_eq!(names().len(), 5, "within the limits, nothing goes");
+        prune(&dir, limits(300, 10));
+        assert_eq!(names(), ["c.cwasm", "d.cwasm", "other.txt"]);
+        prune(&dir, limits(1000, 1));
+        assert_eq!(names(), ["other.txt"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

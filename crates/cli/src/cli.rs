@@ -1,11 +1,13 @@
 //! Command-line syntax: the `run` subcommand and its implicit form.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand};
+
+use crate::options::{self, List, Settings};
 
 /// Run WebAssembly programs on Wasmtime, and debug them with LLDB.
 ///
@@ -61,10 +63,25 @@ pub struct RunArgs {
     #[arg(long = "env", value_name = "NAME[=VALUE]", value_parser = parse_env)]
     pub envs: Vec<EnvVar>,
 
+    /// Call this export instead of the program's entry point, with the
+    /// program's arguments as its arguments, and print its results. For a
+    /// component, a call in WAVE syntax: `name(1, "two")`.
+    #[arg(long, value_name = "FUNCTION")]
+    pub invoke: Option<String>,
+
+    /// The program's `argv[0]` (default: the program file's name).
+    #[arg(long, value_name = "NAME")]
+    pub argv0: Option<String>,
+
+    /// Instantiate a core module first and offer its exports as imports
+    /// from module NAME.
+    #[arg(long = "preload", value_name = "NAME=PATH", value_parser = parse_preload)]
+    pub preloads: Vec<Preload>,
+
     /// Serve the GDB remote protocol (LLDB's Wasm dialect) on [ADDR:]PORT;
     /// the program starts paused. A bare port listens on 127.0.0.1.
-    #[arg(short = 'g', long = "gdbstub", value_name = "[ADDR:]PORT")]
-    pub gdbstub: Option<String>,
+    #[arg(short = 'g', long = "gdbstub", value_name = "[ADDR:]PORT", value_parser = parse_listen_address)]
+    pub gdbstub: Option<SocketAddr>,
 
     /// With -g: start the program at once instead of paused; a debugger may
     /// attach whenever it likes, and the program stops where it is then.
@@ -73,20 +90,80 @@ pub struct RunArgs {
 
     /// Debugger settings: `debugger=COMPONENT.wasm` runs that debugger
     /// component; each `arg=VALUE` is passed to it.
-    #[arg(short = 'D', value_name = "KEY=VALUE")]
-    pub debug_options: Vec<String>,
+    #[arg(short = 'D', long = "debug", value_name = "KEY=VALUE[,..]", value_parser = options::debug)]
+    pub debug: Vec<List<options::Debug>>,
 
-    /// The WebAssembly program: a core module, a component, or their text format.
-    #[arg(value_name = "WASM")]
-    pub program: PathBuf,
+    /// Wasm execution: fuel=N, timeout=DURATION, max-memory-size=BYTES,
+    /// max-wasm-stack=BYTES, and proposal switches such as simd=n or tail-call.
+    #[arg(short = 'W', long = "wasm", value_name = "KEY[=VALUE][,..]", value_parser = options::wasm)]
+    pub wasm: Vec<List<options::Wasm>>,
 
-    /// Arguments for the program; put `--` first if they look like options.
-    #[arg(
-        value_name = "ARGS",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
-    pub args: Vec<OsString>,
+    /// WASI: cli, inherit-env, inherit-network, allow-ip-name-lookup, tcp, udp (each y or n).
+    #[arg(short = 'S', long = "wasi", value_name = "KEY[=VALUE][,..]", value_parser = options::wasi)]
+    pub wasi: Vec<List<options::Wasi>>,
+
+    /// Code generation: cache=y|n, cache-config=FILE.
+    #[arg(short = 'C', long = "codegen", value_name = "KEY[=VALUE][,..]", value_parser = options::codegen)]
+    pub codegen: Vec<List<options::Codegen>>,
+
+    /// Optimization: opt-level=0|1|2|s.
+    #[arg(short = 'O', long = "optimize", value_name = "KEY=VALUE[,..]", value_parser = options::optimize)]
+    pub optimize: Vec<List<options::Optimize>>,
+
+    /// The WebAssembly program (a core module, a component, or their text
+    /// format), then its arguments; put `--` first if they look like options.
+    #[arg(value_name = "WASM", required = true, trailing_var_arg = true)]
+    pub program_and_args: Vec<OsString>,
+}
+
+impl RunArgs {
+    /// The program file.
+    pub fn program(&self) -> &Path {
+        // clap requires one value.
+        Path::new(
+            self.program_and_args
+                .first()
+                .map_or(OsStr::new(""), |first| first),
+        )
+    }
+
+    /// The program's arguments. Everything after the program is one, even
+    /// `--help`; a `--` right after the program only separates.
+    pub fn args(&self) -> &[OsString] {
+        match self.program_and_args.get(1..).unwrap_or_default() {
+            [first, rest @ ..] if first == "--" => rest,
+            args => args,
+        }
+    }
+
+    /// What the option groups ask for.
+    pub fn settings(&self) -> Settings {
+        Settings::new(
+            &self.wasm,
+            &self.wasi,
+            &self.codegen,
+            &self.optimize,
+            &self.debug,
+        )
+    }
+}
+
+/// A module to instantiate before the program: `name` is the import
+/// module name its exports satisfy.
+#[derive(Clone, Debug)]
+pub struct Preload {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+fn parse_preload(text: &str) -> Result<Preload> {
+    match text.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => Ok(Preload {
+            name: name.to_string(),
+            path: PathBuf::from(path),
+        }),
+        _ => bail!("expected NAME=PATH"),
+    }
 }
 
 /// A directory the guest can open: `host` on this machine, `guest` inside.
@@ -146,32 +223,6 @@ pub fn parse_listen_address(text: &str) -> Result<SocketAddr> {
     bail!("invalid debugger address `{text}`: expected PORT, IP:PORT or [IPv6]:PORT")
 }
 
-/// What the `-D` options ask for.
-#[derive(Debug, Default, PartialEq)]
-pub struct DebugOptions {
-    /// A debugger component to run instead of the built-in one.
-    pub debugger: Option<PathBuf>,
-    /// Arguments handed to the debugger component, in order.
-    pub args: Vec<String>,
-}
-
-impl DebugOptions {
-    pub fn parse(options: &[String]) -> Result<DebugOptions> {
-        let mut parsed = DebugOptions::default();
-        for option in options {
-            let (key, value) = option
-                .split_once('=')
-                .with_context(|| format!("invalid -D option `{option}`: expected KEY=VALUE"))?;
-            match key {
-                "debugger" => parsed.debugger = Some(PathBuf::from(value)),
-                "arg" => parsed.args.push(value.to_string()),
-                _ => bail!("unknown -D option `{key}`: expected `debugger` or `arg`"),
-            }
-        }
-        Ok(parsed)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,8 +242,8 @@ mod tests {
             &["--env", "A=1", "p.wasm", "x", "--flag"][..],
         ] {
             let run = parse(args).unwrap();
-            assert_eq!(run.program, PathBuf::from("p.wasm"));
-            assert_eq!(run.args, ["x", "--flag"]);
+            assert_eq!(run.program(), Path::new("p.wasm"));
+            assert_eq!(run.args(), ["x", "--flag"]);
             assert_eq!(run.envs[0].name, "A");
             assert_eq!(run.envs[0].value.as_deref(), Some("1"));
         }
@@ -202,7 +253,7 @@ mod tests {
     fn gdbstub_port_may_be_attached() {
         // LLDB's launcher writes `-g127.0.0.1:PORT`.
         let run = parse(&["-g127.0.0.1:1234", "p.wasm"]).unwrap();
-        assert_eq!(run.gdbstub.as_deref(), Some("127.0.0.1:1234"));
+        assert_eq!(run.gdbstub, Some("127.0.0.1:1234".parse().unwrap()));
     }
 
     #[test]
@@ -218,7 +269,7 @@ mod tests {
     #[test]
     fn double_dash_separates_guest_options() {
         let run = parse(&["p.wasm", "--", "--dir", "x"]).unwrap();
-        assert_eq!(run.args, ["--dir", "x"]);
+        assert_eq!(run.args(), ["--dir", "x"]);
         assert!(run.dirs.is_empty());
     }
 
@@ -251,16 +302,25 @@ mod tests {
     }
 
     #[test]
-    fn debug_options() {
-        let options = [
-            "debugger=d.wasm".to_string(),
-            "arg=a".into(),
-            "arg=b=c".into(),
-        ];
-        let parsed = DebugOptions::parse(&options).unwrap();
-        assert_eq!(parsed.debugger, Some(PathBuf::from("d.wasm")));
-        assert_eq!(parsed.args, ["a", "b=c"]);
-        assert!(DebugOptions::parse(&["nope".into()]).is_err());
-        assert!(DebugOptions::parse(&["color=red".into()]).is_err());
+    fn program_options_after_the_program_are_its_own() {
+        let run = parse(&["p.wasm", "--version", "--help"]).unwrap();
+        assert_eq!(run.args(), ["--version", "--help"]);
+    }
+
+    #[test]
+    fn option_groups_repeat_and_the_last_value_wins() {
+        let run = parse(&[
+            "-W",
+            "fuel=5,simd=n",
+            "--wasm",
+            "fuel=7",
+            "-Darg=a,arg=b",
+            "p.wasm",
+        ])
+        .unwrap();
+        let settings = run.settings();
+        assert_eq!(settings.fuel, Some(7));
+        assert_eq!(settings.proposals, [(options::Proposal::Simd, false)]);
+        assert_eq!(settings.debugger_args, ["a", "b"]);
     }
 }

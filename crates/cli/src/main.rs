@@ -12,18 +12,22 @@ mod cache;
 mod cli;
 mod debug;
 mod interrupt;
+mod options;
 mod program;
+mod progress;
 mod run;
 mod wasi;
 
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command, DebugOptions, RunArgs};
+use crate::cache::Cache;
+use crate::cli::{Cli, Command, RunArgs};
+use crate::options::Settings;
 use crate::program::Program;
-use crate::run::Ending;
+use crate::run::{Ending, Invoke, Preload};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -37,7 +41,17 @@ fn main() -> ExitCode {
     if let Err(error) = interrupt::watch() {
         eprintln!("warning: {error:#}");
     }
-    match run(&options) {
+    let settings = options.settings();
+    let debugging = options.gdbstub.is_some() || settings.debugger.is_some();
+    if debugging && let Some(option) = not_served_under_a_debugger(&options, &settings) {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!("{option} is not served under a debugger (-g or -D debugger=)"),
+            )
+            .exit();
+    }
+    match run(&options, &settings) {
         Ok(Ending::Exited(status)) => exit_code(status),
         Ok(ending @ Ending::Trapped(_)) => {
             if let Ending::Trapped(error) = &ending {
@@ -52,31 +66,80 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(options: &RunArgs) -> Result<Ending> {
-    let debug_options = DebugOptions::parse(&options.debug_options)?;
-    if options.gdbstub.is_some() || debug_options.debugger.is_some() {
-        return debug(options, debug_options).map(Ending::Exited);
+/// The options that shape a plain run's store, which the debug host does
+/// not take (yet): the first one given, if any.
+fn not_served_under_a_debugger(options: &RunArgs, settings: &Settings) -> Option<&'static str> {
+    [
+        (options.invoke.is_some(), "--invoke"),
+        (!options.preloads.is_empty(), "--preload"),
+        (settings.fuel.is_some(), "-W fuel"),
+        (settings.timeout.is_some(), "-W timeout"),
+        (settings.max_memory_size.is_some(), "-W max-memory-size"),
+        (!settings.cli, "-S cli=n"),
+    ]
+    .into_iter()
+    .find_map(|(given, option)| given.then_some(option))
+}
+
+fn run(options: &RunArgs, settings: &Settings) -> Result<Ending> {
+    let cache = Cache::new(settings)?;
+    if options.gdbstub.is_some() || settings.debugger.is_some() {
+        return debug(options, settings, cache).map(Ending::Exited);
     }
-    let engine = program::engine(false)?;
-    let program = Program::load(&engine, &options.program)?;
-    let wasi = wasi::context(options)?;
-    run::run_to_completion(&engine, &program, wasi)
+    let engine = program::engine(false, settings)?;
+    let program = Program::load(&engine, options.program(), &cache, false)?;
+    let preloads = options
+        .preloads
+        .iter()
+        .map(
+            |preload| match Program::load(&engine, &preload.path, &cache, false)? {
+                Program::Module(module) => Ok(Preload {
+                    name: preload.name.clone(),
+                    module,
+                }),
+                Program::Component(_) => anyhow::bail!(
+                    "--preload takes core modules, and `{}` is a component",
+                    preload.path.display()
+                ),
+            },
+        )
+        .collect::<Result<Vec<_>>>()?;
+    let invoke = match &options.invoke {
+        Some(name) => Some(Invoke {
+            name: name.clone(),
+            args: options
+                .args()
+                .iter()
+                .map(|arg| {
+                    arg.to_str()
+                        .map(str::to_string)
+                        .with_context(|| format!("argument `{}` is not valid UTF-8", arg.display()))
+                })
+                .collect::<Result<_>>()?,
+        }),
+        None => None,
+    };
+    let wasi = wasi::context(options, settings)?;
+    run::run_to_completion(
+        &engine,
+        &program,
+        wasi,
+        settings,
+        &preloads,
+        invoke.as_ref(),
+    )
 }
 
 /// Runs the program under a debugger component: `-D debugger=` if given,
 /// else the built-in gdbstub.
-fn debug(options: &RunArgs, debug_options: DebugOptions) -> Result<i32> {
-    let listen = match &options.gdbstub {
-        Some(text) => Some(cli::parse_listen_address(text)?),
-        None => None,
-    };
-    let component = match &debug_options.debugger {
+fn debug(options: &RunArgs, settings: &Settings, cache: Cache) -> Result<i32> {
+    let component = match &settings.debugger {
         Some(path) => std::fs::read(path)
             .with_context(|| format!("failed to read debugger component `{}`", path.display()))?,
         None => builtin_debugger()?,
     };
     let mut args = Vec::new();
-    if let Some(listen) = listen {
+    if let Some(listen) = options.gdbstub {
         if !listen.ip().is_loopback() {
             eprintln!(
                 "warning: the debugger listens on {listen}, beyond this machine: whoever reaches \
@@ -85,25 +148,25 @@ fn debug(options: &RunArgs, debug_options: DebugOptions) -> Result<i32> {
         }
         args.push(format!("listen={listen}"));
     }
-    args.extend(debug_options.args);
+    args.extend(settings.debugger_args.iter().cloned());
 
-    let engine = program::engine(true)?;
-    let program = Program::load(&engine, &options.program)?;
-    let wasi = wasi::context(options)?;
-    let program_name = options.program.file_name().map_or_else(
+    let engine = program::engine(true, settings)?;
+    let program = Program::load(&engine, options.program(), &cache, true)?;
+    let wasi = wasi::context(options, settings)?;
+    let program_name = options.program().file_name().map_or_else(
         || "program.wasm".to_string(),
         |name| name.to_string_lossy().into_owned(),
     );
     let setup = debug::DebuggerSetup {
         component,
         args,
-        listen,
+        listen: options.gdbstub,
+        cache,
         program_name,
         no_wait: options.no_wait,
     };
     debug::run(&engine, &program, wasi, setup)
 }
-
 #[cfg(feature = "gdbstub")]
 fn builtin_debugger() -> Result<Vec<u8>> {
     Ok(wasmdebug_component_artifact::COMPONENT.to_vec())

@@ -5,7 +5,8 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use wasmtime::Engine;
 
-use crate::cache;
+use crate::cache::{Cache, Job};
+use crate::options::Settings;
 use wasmtime::component::Component;
 use wasmtime::error::Context as _;
 use wasmtime::{Module, WasmBacktraceDetails};
@@ -19,27 +20,7 @@ pub enum Program {
     Component(Component),
 }
 
-/// Which of the two binary encodings a file holds.
-#[derive(Debug, PartialEq, Eq)]
-enum Encoding {
-    Module,
-    Component,
-}
-
 const MAGIC: &[u8; 4] = b"\0asm";
-
-/// Tells a core module from a component by the version field of its header.
-fn encoding(binary: &[u8]) -> Option<Encoding> {
-    let header = binary.get(..8)?;
-    if &header[..4] != MAGIC {
-        return None;
-    }
-    match header[4..8] {
-        [1, 0, 0, 0] => Some(Encoding::Module),
-        [0x0d, 0, 0x01, 0] => Some(Encoding::Component),
-        _ => None,
-    }
-}
 
 /// Reads `path` and returns its binary encoding, converting text format.
 pub fn read_binary(path: &Path) -> Result<Vec<u8>> {
@@ -69,15 +50,32 @@ pub fn read_binary(path: &Path) -> Result<Vec<u8>> {
 impl Program {
     /// Compiles the program at `path` for `engine`, through the
     /// compiled-code cache (as `wasmtime run` does by default).
-    pub fn load(engine: &Engine, path: &Path) -> Result<Program> {
+    pub fn load(
+        engine: &Engine,
+        path: &Path,
+        cache: &Cache,
+        for_debugging: bool,
+    ) -> Result<Program> {
         let binary = read_binary(path)?;
-        let program = match encoding(&binary) {
-            Some(Encoding::Module) => cache::module(engine, &binary).map(Program::Module),
-            Some(Encoding::Component) => cache::component(engine, &binary).map(Program::Component),
-            None => bail!(
+        let name = path
+            .file_name()
+            .unwrap_or(path.as_os_str())
+            .to_string_lossy();
+        let job = Job {
+            name: &name,
+            for_debugging,
+        };
+        let program = if wasmparser::Parser::is_component(&binary) {
+            cache
+                .component(engine, &binary, job)
+                .map(Program::Component)
+        } else if wasmparser::Parser::is_core_wasm(&binary) {
+            cache.module(engine, &binary, job).map(Program::Module)
+        } else {
+            bail!(
                 "`{}` is not a WebAssembly file: unknown binary version",
                 path.display()
-            ),
+            )
         };
         Ok(program.with_context(|| format!("invalid WebAssembly program `{}`", path.display()))?)
     }
@@ -93,41 +91,51 @@ impl Program {
 /// against 10,902 plain, 8,735 of the second against 6,541.
 const DEBUG_MAX_WASM_STACK: usize = 8 * (512 << 10);
 
-/// The fiber the program runs on holds the Wasm stack and, above it, host
-/// code: WASI calls, and the debug handler serving requests. Keep the room
-/// Wasmtime's defaults leave for that (2 MiB - 512 KiB).
-const DEBUG_ASYNC_STACK_SIZE: usize = DEBUG_MAX_WASM_STACK + (1536 << 10);
+/// Room above the Wasm stack on the fiber a program runs on, for host
+/// code: WASI calls, and the debug handler serving requests. Wasmtime's
+/// defaults leave this much (2 MiB - 512 KiB).
+const HOST_STACK: usize = 1536 << 10;
 
-/// The engine settings every program is compiled with; `guest_debug` adds
-/// the instrumentation the debugger needs.
-pub fn engine(guest_debug: bool) -> Result<Engine> {
-    // Wasm proposals stay at Wasmtime's defaults, as in `wasmtime run`; guest
-    // debugging turns none of them off. Shared memories validate but are not
-    // created (`Config::shared_memory` is off there too).
+/// The engine settings every program is compiled with: `-W` and `-O` as
+/// given, else Wasmtime's defaults (as in `wasmtime run`); `guest_debug`
+/// adds the instrumentation the debugger needs.
+pub fn engine(guest_debug: bool, settings: &Settings) -> Result<Engine> {
+    // Guest debugging turns no proposal off. Shared memories validate but
+    // are not created (`Config::shared_memory` is off there too).
     let mut config = wasmtime::Config::new();
     config.wasm_backtrace_details(WasmBacktraceDetails::Enable);
+    for (proposal, enable) in &settings.proposals {
+        proposal.apply(&mut config, *enable);
+    }
+    if let Some(level) = settings.opt_level {
+        config.cranelift_opt_level(level);
+    }
+    config.consume_fuel(settings.fuel.is_some());
+    // `-W timeout` ends a program that makes no calls by an epoch change.
+    config.epoch_interruption(settings.timeout.is_some());
+    let max_wasm_stack = match (settings.max_wasm_stack, guest_debug) {
+        (Some(bytes), false) => Some(bytes),
+        // Keep the debugger's margin over what the user asked for.
+        (Some(bytes), true) => Some(
+            bytes
+                .checked_mul(DEBUG_MAX_WASM_STACK / (512 << 10))
+                .context("-W max-wasm-stack is too large")?,
+        ),
+        (None, true) => Some(DEBUG_MAX_WASM_STACK),
+        (None, false) => None,
+    };
+    if let Some(bytes) = max_wasm_stack {
+        config.max_wasm_stack(bytes);
+        config.async_stack_size(
+            bytes
+                .checked_add(HOST_STACK)
+                .context("-W max-wasm-stack is too large")?,
+        );
+    }
     if guest_debug {
         config.guest_debug(true);
         // An epoch change is how `interrupt` reaches code that makes no calls.
         config.epoch_interruption(true);
-        config.max_wasm_stack(DEBUG_MAX_WASM_STACK);
-        config.async_stack_size(DEBUG_ASYNC_STACK_SIZE);
     }
     Ok(Engine::new(&config).context("failed to configure the Wasm engine")?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn encodings() {
-        let check = |bytes: &[u8], expected| assert_eq!(encoding(bytes), expected, "{bytes:?}");
-        check(b"\0asm\x01\0\0\0", Some(Encoding::Module));
-        check(b"\0asm\x0d\0\x01\0", Some(Encoding::Component));
-        check(b"\0asm\x02\0\0\0", None);
-        check(b"\0asm", None);
-        check(b"", None);
-        check(b"hello world!", None);
-    }
 }

@@ -8,19 +8,39 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use crate::cli::RunArgs;
+use crate::options::Settings;
 
 /// Builds the guest's WASI context: arguments, environment, preopened
-/// directories, and the process's own stdio. The same context serves core
-/// modules (preview 1) and components (preview 2).
-pub fn context(options: &RunArgs) -> Result<WasiP1Ctx> {
+/// directories, the network `-S` allows (none by default), and the
+/// process's own stdio. The same context serves core modules (preview 1)
+/// and components (preview 2).
+pub fn context(options: &RunArgs, settings: &Settings) -> Result<WasiP1Ctx> {
     let mut builder = WasiCtxBuilder::new();
     builder.inherit_stdio();
-    builder.arg(program_name(&options.program));
-    for arg in &options.args {
+    match &options.argv0 {
+        Some(argv0) => builder.arg(argv0),
+        None => builder.arg(program_name(options.program())),
+    };
+    for arg in options.args() {
         let Some(arg) = arg.to_str() else {
             bail!("program argument `{}` is not valid UTF-8", arg.display());
         };
         builder.arg(arg);
+    }
+    // `--env` overrides an inherited value.
+    if settings.inherit_env {
+        for (name, value) in std::env::vars_os() {
+            if options.envs.iter().any(|var| name == var.name.as_str()) {
+                continue;
+            }
+            match (name.to_str(), value.to_str()) {
+                (Some(name), Some(value)) => builder.env(name, value),
+                _ => bail!(
+                    "environment variable `{}` is not valid UTF-8",
+                    name.display()
+                ),
+            };
+        }
     }
     for var in &options.envs {
         match &var.value {
@@ -39,6 +59,21 @@ pub fn context(options: &RunArgs) -> Result<WasiP1Ctx> {
         builder
             .preopened_dir(&dir.host, &dir.guest, FsPerms::ReadWrite)
             .with_context(|| format!("cannot open directory `{}` for --dir", dir.host.display()))?;
+    }
+    // As in `wasmtime run`: inherit-network opens every address to TCP and
+    // UDP; the other switches then narrow or widen that.
+    if settings.inherit_network {
+        builder.inherit_network();
+        builder.allow_tcp(true).allow_udp(true);
+    }
+    if let Some(enable) = settings.allow_ip_name_lookup {
+        builder.allow_ip_name_lookup(enable);
+    }
+    if let Some(enable) = settings.tcp {
+        builder.allow_tcp(enable);
+    }
+    if let Some(enable) = settings.udp {
+        builder.allow_udp(enable);
     }
     Ok(builder.build_p1())
 }

@@ -43,8 +43,8 @@ impl Failure {
     pub fn offline(url: &str, pin: &Pin) -> Failure {
         Failure {
             what: format!(
-                "the gdbstub component must be downloaded from {url}, but cargo is offline \
-                 (CARGO_NET_OFFLINE or --offline)"
+                "the gdbstub component must be downloaded from {url}, but \
+                 CARGO_NET_OFFLINE forbids the network"
             ),
             ways_out: ways_out(pin),
         }
@@ -79,7 +79,7 @@ impl Failure {
 fn ways_out(pin: &Pin) -> Vec<String> {
     let repository = std::env::var("CARGO_PKG_REPOSITORY").unwrap_or_default();
     vec![
-        "allow network access (no --offline, CARGO_NET_OFFLINE unset), or set \
+        "allow network access (CARGO_NET_OFFLINE unset), or set \
          WASMDEBUG_GDBSTUB_URL to a mirror of the file"
             .into(),
         format!(

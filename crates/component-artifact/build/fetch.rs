@@ -24,7 +24,10 @@ pub const ENV_READ: &[&str] = &[
 
 /// The component is a few MiB; anything far larger is not it.
 const MAX_BYTES: u64 = 64 << 20;
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// `cargo build --offline` does not tell build scripts it is offline, so a
+/// machine without a network still tries: name resolution fails at once,
+/// and a firewall that drops packets costs this long.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// For the whole request, body included: a stalled server fails the build
 /// instead of hanging it.
 const TOTAL_TIMEOUT: Duration = Duration::from_secs(300);

@@ -20,7 +20,7 @@ const TARGET: &str = "wasm32-wasip2";
 
 /// The variables this module reads, for the build script's rerun lines.
 #[allow(dead_code)] // the test that includes this file does not need it
-pub const ENV_READ: &[&str] = &["CARGO", "RUSTC", "CARGO_HOME", "HOME"];
+pub const ENV_READ: &[&str] = &["CARGO", "RUSTC", "CARGO_HOME", "HOME", "CARGO_NET_OFFLINE"];
 
 /// The workspace root, when this crate sits in the source workspace: the
 /// sibling component crate is there, and this is no packaged copy (cargo
@@ -51,9 +51,15 @@ pub fn build_component(workspace: &Path, target_dir: &Path) -> Result<PathBuf, S
             COMPONENT_PACKAGE,
             "--target",
             TARGET,
+            // The workspace's lock file decides the component's dependencies.
+            "--locked",
         ])
         .arg("--target-dir")
         .arg(&target_dir);
+    // `--offline` does not reach build scripts; CARGO_NET_OFFLINE does.
+    if env::var("CARGO_NET_OFFLINE").is_ok_and(|value| value == "true" || value == "1") {
+        command.arg("--offline");
+    }
     // The outer build's settings are for the host binary, not for the
     // component: drop them all.
     for (key, _) in env::vars_os() {

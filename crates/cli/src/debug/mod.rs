@@ -47,6 +47,8 @@ pub struct DebuggerSetup {
     pub args: Vec<String>,
     /// The one address it may listen on, if any.
     pub listen: Option<SocketAddr>,
+    /// Where its compiled code is kept.
+    pub cache: crate::cache::Cache,
     /// The program's file name, after which the debugger sees its modules
     /// named.
     pub program_name: String,
@@ -66,7 +68,9 @@ pub fn run(
     let execution = start_program(debug_engine, program, wasi)?;
 
     let engine = Engine::default();
-    let component = crate::cache::component(&engine, &setup.component)
+    let component = setup
+        .cache
+        .debugger(&engine, &setup.component)
         .map_err(anyhow::Error::from)
         .context("invalid debugger component")?;
     let mut linker = Linker::<Host>::new(&engine);
@@ -228,7 +232,7 @@ mod tests {
 
     #[test]
     fn a_panic_in_a_request_fails_only_that_request() {
-        let engine = crate::program::engine(true).unwrap();
+        let engine = crate::program::engine(true, &Default::default()).unwrap();
         let module = wasmtime::Module::new(
             &engine,
             r#"(module (func (export "_start") (local i32) nop))"#,

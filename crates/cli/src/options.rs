@@ -1,0 +1,592 @@
+//! The `-W`, `-S`, `-C`, `-O` and `-D` option groups: comma-separated
+//! `KEY[=VALUE]` lists, spelled and defaulted as `wasmtime run` has them.
+//!
+//! Each group parses into a list of typed options as a clap value parser, so
+//! a bad key or value is a usage error (exit status 2). Keys Wasmtime has
+//! but wasmdebug does not serve are named as such, never ignored.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A Wasm proposal `-W` can switch, as `wasmtime run` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proposal {
+    BulkMemory,
+    ComponentModel,
+    CustomPageSizes,
+    Exceptions,
+    ExtendedConst,
+    FunctionReferences,
+    Gc,
+    Memory64,
+    MultiMemory,
+    MultiValue,
+    ReferenceTypes,
+    RelaxedSimd,
+    Simd,
+    TailCall,
+    Threads,
+    WideArithmetic,
+}
+
+const PROPOSALS: &[(&str, Proposal)] = &[
+    ("bulk-memory", Proposal::BulkMemory),
+    ("component-model", Proposal::ComponentModel),
+    ("custom-page-sizes", Proposal::CustomPageSizes),
+    ("exceptions", Proposal::Exceptions),
+    ("extended-const", Proposal::ExtendedConst),
+    ("function-references", Proposal::FunctionReferences),
+    ("gc", Proposal::Gc),
+    ("memory64", Proposal::Memory64),
+    ("multi-memory", Proposal::MultiMemory),
+    ("multi-value", Proposal::MultiValue),
+    ("reference-types", Proposal::ReferenceTypes),
+    ("relaxed-simd", Proposal::RelaxedSimd),
+    ("simd", Proposal::Simd),
+    ("tail-call", Proposal::TailCall),
+    ("threads", Proposal::Threads),
+    ("wide-arithmetic", Proposal::WideArithmetic),
+];
+
+impl Proposal {
+    /// Switches the proposal in an engine configuration.
+    pub fn apply(self, config: &mut wasmtime::Config, enable: bool) {
+        match self {
+            Proposal::BulkMemory => config.wasm_bulk_memory(enable),
+            Proposal::ComponentModel => config.wasm_component_model(enable),
+            Proposal::CustomPageSizes => config.wasm_custom_page_sizes(enable),
+            Proposal::Exceptions => config.wasm_exceptions(enable),
+            Proposal::ExtendedConst => config.wasm_extended_const(enable),
+            Proposal::FunctionReferences => config.wasm_function_references(enable),
+            Proposal::Gc => config.wasm_gc(enable),
+            Proposal::Memory64 => config.wasm_memory64(enable),
+            Proposal::MultiMemory => config.wasm_multi_memory(enable),
+            Proposal::MultiValue => config.wasm_multi_value(enable),
+            Proposal::ReferenceTypes => config.wasm_reference_types(enable),
+            Proposal::RelaxedSimd => config.wasm_relaxed_simd(enable),
+            Proposal::Simd => config.wasm_simd(enable),
+            Proposal::TailCall => config.wasm_tail_call(enable),
+            Proposal::Threads => config.wasm_threads(enable),
+            Proposal::WideArithmetic => config.wasm_wide_arithmetic(enable),
+        };
+    }
+}
+
+/// `-W`: how Wasm executes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Wasm {
+    Fuel(u64),
+    Timeout(Duration),
+    MaxMemorySize(usize),
+    MaxWasmStack(usize),
+    Proposal(Proposal, bool),
+}
+
+/// `-S`: what WASI gives the program.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Wasi {
+    Cli(bool),
+    InheritEnv(bool),
+    InheritNetwork(bool),
+    AllowIpNameLookup(bool),
+    Tcp(bool),
+    Udp(bool),
+}
+
+/// `-C`: code generation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Codegen {
+    Cache(bool),
+    CacheConfig(PathBuf),
+}
+
+/// `-O`: optimization.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Optimize {
+    OptLevel(wasmtime::OptLevel),
+}
+
+/// `-D`: the debugger.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Debug {
+    Debugger(PathBuf),
+    Arg(String),
+}
+
+/// One option group: its flag, the keys it serves, and the keys of
+/// `wasmtime run`'s group of the same flag that wasmdebug does not serve.
+trait Group: Sized {
+    const FLAG: char;
+    const SERVED: &'static [&'static str];
+    const UPSTREAM: &'static [&'static str];
+    /// Parses one served key's value.
+    fn parse(key: &str, value: Option<&str>) -> Result<Self, String>;
+}
+
+impl Group for Wasm {
+    const FLAG: char = 'W';
+    const SERVED: &'static [&'static str] = &[
+        "fuel",
+        "timeout",
+        "max-memory-size",
+        "max-wasm-stack",
+        "bulk-memory",
+        "component-model",
+        "custom-page-sizes",
+        "exceptions",
+        "extended-const",
+        "function-references",
+        "gc",
+        "memory64",
+        "multi-memory",
+        "multi-value",
+        "reference-types",
+        "relaxed-simd",
+        "simd",
+        "tail-call",
+        "threads",
+        "wide-arithmetic",
+    ];
+    const UPSTREAM: &'static [&'static str] = &[
+        "nan-canonicalization",
+        "epoch-interruption",
+        "async-stack-size",
+        "async-stack-zeroing",
+        "unknown-exports-allow",
+        "unknown-imports-trap",
+        "unknown-imports-default",
+        "wmemcheck",
+        "max-table-elements",
+        "max-instances",
+        "max-tables",
+        "max-memories",
+        "trap-on-grow-failure",
+        "all-proposals",
+        "relaxed-simd-deterministic",
+        "shared-memory",
+        "shared-everything-threads",
+        "component-model-async",
+        "component-model-more-async-builtins",
+        "component-model-async-stackful",
+        "component-model-threading",
+        "component-model-error-context",
+        "component-model-gc",
+        "component-model-map",
+        "component-model-memory64",
+        "component-model-fixed-length-lists",
+        "component-model-implements",
+        "stack-switching",
+        "branch-hinting",
+        "gc-support",
+        "concurrency-support",
+    ];
+
+    fn parse(key: &str, value: Option<&str>) -> Result<Wasm, String> {
+        if let Some((_, proposal)) = PROPOSALS.iter().find(|(name, _)| *name == key) {
+            return Ok(Wasm::Proposal(*proposal, boolean(value)?));
+        }
+        match key {
+            "fuel" => Ok(Wasm::Fuel(number(value)?)),
+            "timeout" => duration(value).map(Wasm::Timeout),
+            "max-memory-size" => Ok(Wasm::MaxMemorySize(number(value)?)),
+            "max-wasm-stack" => match number(value)? {
+                0 => Err("the stack cannot be empty".to_string()),
+                bytes => Ok(Wasm::MaxWasmStack(bytes)),
+            },
+            _ => unreachable!("every served -W key has a parser"),
+        }
+    }
+}
+
+impl Group for Wasi {
+    const FLAG: char = 'S';
+    const SERVED: &'static [&'static str] = &[
+        "cli",
+        "inherit-env",
+        "inherit-network",
+        "allow-ip-name-lookup",
+        "tcp",
+        "udp",
+    ];
+    const UPSTREAM: &'static [&'static str] = &[
+        "cli-exit-with-code",
+        "common",
+        "nn",
+        "threads",
+        "http",
+        "http-outgoing-body-buffer-chunks",
+        "http-outgoing-body-chunk-size",
+        "config",
+        "keyvalue",
+        "listenfd",
+        "tcplisten",
+        "tls",
+        "preview2",
+        "nn-graph",
+        "network-error-code",
+        "preview0",
+        "inherit-stdin",
+        "inherit-stdout",
+        "inherit-stderr",
+        "cwd",
+        "config-var",
+        "keyvalue-in-memory-data",
+        "p3",
+        "max-resources",
+        "hostcall-fuel",
+        "max-random-size",
+        "max-http-fields-size",
+    ];
+
+    fn parse(key: &str, value: Option<&str>) -> Result<Wasi, String> {
+        let enable = boolean(value)?;
+        Ok(match key {
+            "cli" => Wasi::Cli(enable),
+            "inherit-env" => Wasi::InheritEnv(enable),
+            "inherit-network" => Wasi::InheritNetwork(enable),
+            "allow-ip-name-lookup" => Wasi::AllowIpNameLookup(enable),
+            "tcp" => Wasi::Tcp(enable),
+            "udp" => Wasi::Udp(enable),
+            _ => unreachable!("every served -S key has a parser"),
+        })
+    }
+}
+
+impl Group for Codegen {
+    const FLAG: char = 'C';
+    const SERVED: &'static [&'static str] = &["cache", "cache-config"];
+    const UPSTREAM: &'static [&'static str] = &[
+        "compiler",
+        "collector",
+        "cranelift-debug-verifier",
+        "parallel-compilation",
+        "native-unwind-info",
+        "inlining",
+        "metadata-for-internal-asserts",
+        "metadata-for-gc-heap-corruption",
+        "cranelift",
+    ];
+
+    fn parse(key: &str, value: Option<&str>) -> Result<Codegen, String> {
+        Ok(match key {
+            "cache" => Codegen::Cache(boolean(value)?),
+            "cache-config" => Codegen::CacheConfig(PathBuf::from(text(value)?)),
+            _ => unreachable!("every served -C key has a parser"),
+        })
+    }
+}
+
+impl Group for Optimize {
+    const FLAG: char = 'O';
+    const SERVED: &'static [&'static str] = &["opt-level"];
+    const UPSTREAM: &'static [&'static str] = &[
+        "regalloc-algorithm",
+        "memory-may-move",
+        "memory-reservation",
+        "memory-reservation-for-growth",
+        "memory-guard-size",
+        "gc-heap-may-move",
+        "gc-heap-reservation",
+        "gc-heap-reservation-for-growth",
+        "gc-heap-guard-size",
+        "gc-heap-initial-size",
+        "guard-before-linear-memory",
+        "table-lazy-init",
+        "pooling-allocator",
+        "memory-init-cow",
+        "memory-guaranteed-dense-image-size",
+        "signals-based-traps",
+    ];
+
+    fn parse(_key: &str, value: Option<&str>) -> Result<Optimize, String> {
+        // As in `wasmtime run`, 1 is Cranelift's `speed`, the same as 2.
+        match text(value)? {
+            "0" => Ok(Optimize::OptLevel(wasmtime::OptLevel::None)),
+            "1" | "2" => Ok(Optimize::OptLevel(wasmtime::OptLevel::Speed)),
+            "s" => Ok(Optimize::OptLevel(wasmtime::OptLevel::SpeedAndSize)),
+            other => Err(format!(
+                "unknown optimization level `{other}`: expected 0, 1, 2 or s"
+            )),
+        }
+    }
+}
+
+impl Group for Debug {
+    const FLAG: char = 'D';
+    const SERVED: &'static [&'static str] = &["debugger", "arg"];
+    const UPSTREAM: &'static [&'static str] = &[
+        "debug-info",
+        "guest-debug",
+        "address-map",
+        "logging",
+        "log-to-files",
+        "coredump",
+        "inherit-stdin",
+        "inherit-stdout",
+        "inherit-stderr",
+        "max-backtrace",
+        "symbols",
+    ];
+
+    fn parse(key: &str, value: Option<&str>) -> Result<Debug, String> {
+        Ok(match key {
+            "debugger" => Debug::Debugger(PathBuf::from(text(value)?)),
+            "arg" => Debug::Arg(text(value)?.to_string()),
+            _ => unreachable!("every served -D key has a parser"),
+        })
+    }
+}
+
+/// One occurrence of a group's flag: its options, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct List<T>(pub Vec<T>);
+
+/// Everything the option groups ask for; as in `wasmtime run`, the last
+/// value of a key wins.
+#[derive(Debug)]
+pub struct Settings {
+    pub fuel: Option<u64>,
+    pub timeout: Option<Duration>,
+    pub max_memory_size: Option<usize>,
+    pub max_wasm_stack: Option<usize>,
+    pub proposals: Vec<(Proposal, bool)>,
+    pub cli: bool,
+    pub inherit_env: bool,
+    pub inherit_network: bool,
+    pub allow_ip_name_lookup: Option<bool>,
+    pub tcp: Option<bool>,
+    pub udp: Option<bool>,
+    pub cache: bool,
+    pub cache_config: Option<PathBuf>,
+    pub opt_level: Option<wasmtime::OptLevel>,
+    pub debugger: Option<PathBuf>,
+    pub debugger_args: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            fuel: None,
+            timeout: None,
+            max_memory_size: None,
+            max_wasm_stack: None,
+            proposals: Vec::new(),
+            cli: true,
+            inherit_env: false,
+            inherit_network: false,
+            allow_ip_name_lookup: None,
+            tcp: None,
+            udp: None,
+            cache: true,
+            cache_config: None,
+            opt_level: None,
+            debugger: None,
+            debugger_args: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn new(
+        wasm: &[List<Wasm>],
+        wasi: &[List<Wasi>],
+        codegen: &[List<Codegen>],
+        optimize: &[List<Optimize>],
+        debug: &[List<Debug>],
+    ) -> Settings {
+        let mut settings = Settings::default();
+        for option in wasm.iter().flat_map(|list| &list.0) {
+            match option {
+                Wasm::Fuel(fuel) => settings.fuel = Some(*fuel),
+                Wasm::Timeout(timeout) => settings.timeout = Some(*timeout),
+                Wasm::MaxMemorySize(bytes) => settings.max_memory_size = Some(*bytes),
+                Wasm::MaxWasmStack(bytes) => settings.max_wasm_stack = Some(*bytes),
+                Wasm::Proposal(proposal, enable) => settings.proposals.push((*proposal, *enable)),
+            }
+        }
+        for option in wasi.iter().flat_map(|list| &list.0) {
+            match option {
+                Wasi::Cli(enable) => settings.cli = *enable,
+                Wasi::InheritEnv(enable) => settings.inherit_env = *enable,
+                Wasi::InheritNetwork(enable) => settings.inherit_network = *enable,
+                Wasi::AllowIpNameLookup(enable) => settings.allow_ip_name_lookup = Some(*enable),
+                Wasi::Tcp(enable) => settings.tcp = Some(*enable),
+                Wasi::Udp(enable) => settings.udp = Some(*enable),
+            }
+        }
+        for option in codegen.iter().flat_map(|list| &list.0) {
+            match option {
+                Codegen::Cache(enable) => settings.cache = *enable,
+                Codegen::CacheConfig(path) => settings.cache_config = Some(path.clone()),
+            }
+        }
+        for Optimize::OptLevel(level) in optimize.iter().flat_map(|list| &list.0) {
+            settings.opt_level = Some(*level);
+        }
+        for option in debug.iter().flat_map(|list| &list.0) {
+            match option {
+                Debug::Debugger(path) => settings.debugger = Some(path.clone()),
+                Debug::Arg(arg) => settings.debugger_args.push(arg.clone()),
+            }
+        }
+        settings
+    }
+}
+
+/// Parses one `-X KEY[=VALUE],...` list of group `G`.
+fn list<G: Group>(text: &str) -> Result<List<G>, String> {
+    let flag = G::FLAG;
+    text.split(',')
+        .map(|item| {
+            let (key, value) = match item.split_once('=') {
+                Some((key, value)) => (key, Some(value)),
+                None => (item, None),
+            };
+            if G::SERVED.contains(&key) {
+                return G::parse(key, value).map_err(|why| format!("-{flag} {key}: {why}"));
+            }
+            let served = G::SERVED.join(", ");
+            if G::UPSTREAM.contains(&key) || key.starts_with("cranelift-") {
+                Err(format!(
+                    "`wasmtime run`'s -{flag} {key} is not served by wasmdebug (it serves: {served})"
+                ))
+            } else {
+                Err(format!("unknown -{flag} option `{key}` (wasmdebug serves: {served})"))
+            }
+        })
+        .collect::<Result<_, _>>()
+        .map(List)
+}
+
+pub fn wasm(text: &str) -> Result<List<Wasm>, String> {
+    list(text)
+}
+
+pub fn wasi(text: &str) -> Result<List<Wasi>, String> {
+    list(text)
+}
+
+pub fn codegen(text: &str) -> Result<List<Codegen>, String> {
+    list(text)
+}
+
+pub fn optimize(text: &str) -> Result<List<Optimize>, String> {
+    list(text)
+}
+
+pub fn debug(text: &str) -> Result<List<Debug>, String> {
+    list(text)
+}
+
+/// A switch: bare, or `y`/`yes`/`true`, `n`/`no`/`false`.
+fn boolean(value: Option<&str>) -> Result<bool, String> {
+    match value {
+        None | Some("y" | "yes" | "true") => Ok(true),
+        Some("n" | "no" | "false") => Ok(false),
+        Some(other) => Err(format!("expected y or n, not `{other}`")),
+    }
+}
+
+fn text(value: Option<&str>) -> Result<&str, String> {
+    match value {
+        Some(value) if !value.is_empty() => Ok(value),
+        _ => Err("expected KEY=VALUE".to_string()),
+    }
+}
+
+/// A count or a size in bytes: decimal or `0x` hexadecimal, `_` allowed
+/// between digits, as in `wasmtime run`.
+fn number<N: TryFrom<u64>>(value: Option<&str>) -> Result<N, String> {
+    let digits = text(value)?.replace('_', "");
+    let parsed = match digits.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => digits.parse(),
+    };
+    parsed
+        .ok()
+        .and_then(|n| N::try_from(n).ok())
+        .ok_or_else(|| format!("expected a number, not `{digits}`"))
+}
+
+/// `N` (seconds), `Ns`, `Nms`, `Nus` or `Nns`, as in `wasmtime run`.
+fn duration(value: Option<&str>) -> Result<Duration, String> {
+    let text = text(value)?;
+    type Unit = (&'static str, fn(u64) -> Duration);
+    let units: [Unit; 5] = [
+        ("ms", Duration::from_millis),
+        ("us", Duration::from_micros),
+        ("ns", Duration::from_nanos),
+        ("s", Duration::from_secs),
+        ("", Duration::from_secs),
+    ];
+    units
+        .iter()
+        .find_map(|(unit, make)| text.strip_suffix(unit)?.parse().ok().map(make))
+        .ok_or_else(|| format!("expected a duration such as 10s or 500ms, not `{text}`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values() {
+        assert_eq!(wasm("fuel=1_000").unwrap().0, [Wasm::Fuel(1000)]);
+        assert_eq!(
+            wasm("max-memory-size=0x10000,simd=n,tail-call").unwrap().0,
+            [
+                Wasm::MaxMemorySize(65536),
+                Wasm::Proposal(Proposal::Simd, false),
+                Wasm::Proposal(Proposal::TailCall, true)
+            ]
+        );
+        let check = |text: &str, expected: Duration| {
+            assert_eq!(wasm(text).unwrap().0, [Wasm::Timeout(expected)], "{text}");
+        };
+        check("timeout=2", Duration::from_secs(2));
+        check("timeout=2s", Duration::from_secs(2));
+        check("timeout=250ms", Duration::from_millis(250));
+        check("timeout=7us", Duration::from_micros(7));
+        check("timeout=9ns", Duration::from_nanos(9));
+        assert_eq!(
+            debug("debugger=d.wasm,arg=a=b").unwrap().0,
+            [Debug::Debugger("d.wasm".into()), Debug::Arg("a=b".into())]
+        );
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let check = |result: Result<(), String>, expected: &str| {
+            let error = result.unwrap_err();
+            assert!(error.contains(expected), "{error}");
+        };
+        let wasm = |text| super::wasm(text).map(drop);
+        check(wasm("fuel"), "-W fuel: expected KEY=VALUE");
+        check(wasm("fuel=lots"), "expected a number, not `lots`");
+        check(wasm("timeout=soon"), "expected a duration");
+        check(wasm("simd=maybe"), "expected y or n");
+        check(wasm("max-wasm-stack=0"), "cannot be empty");
+        check(
+            wasm("nan-canonicalization"),
+            "`wasmtime run`'s -W nan-canonicalization is not served",
+        );
+        check(wasm("frobnicate=1"), "unknown -W option `frobnicate`");
+        check(
+            super::codegen("cranelift-opt-level=2").map(drop),
+            "is not served",
+        );
+        check(
+            super::optimize("opt-level=3").map(drop),
+            "unknown optimization level `3`",
+        );
+        check(
+            super::debug("coredump=x").map(drop),
+            "-D coredump is not served",
+        );
+        check(
+            super::debug("colour=red").map(drop),
+            "unknown -D option `colour`",
+        );
+        check(super::wasi("http").map(drop), "-S http is not served");
+    }
+}
