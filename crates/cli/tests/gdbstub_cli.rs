@@ -97,8 +97,10 @@ fn listening_beyond_loopback_warns() {
     assert!(listening_address(&lines).starts_with("0.0.0.0:"));
 }
 
-/// Runs `wasmdebug run -g ADDRESS` and checks it fails with a clear error.
-fn check_error(address: &str, expected: &str) {
+/// Runs `wasmdebug run -g ADDRESS` and checks it fails with a clear error
+/// and `status`: 2 for a malformed address (a usage error), 1 for one that
+/// cannot be listened on.
+fn check_error(address: &str, expected: &str, status: i32) {
     let out = support::output_within(
         support::wasmdebug()
             .args(["run", "-g", address])
@@ -106,7 +108,7 @@ fn check_error(address: &str, expected: &str) {
         Duration::from_secs(60),
     );
     let err = support::stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{address}: {err}");
+    assert_eq!(out.status.code(), Some(status), "{address}: {err}");
     assert!(
         err.contains("error:") && err.contains(expected),
         "{address}: expected {expected:?} in {err}"
@@ -120,11 +122,12 @@ fn bad_addresses_and_ports_in_use_are_clear_errors() {
     check_error(
         "somewhere:1234",
         "invalid debugger address `somewhere:1234`",
+        2,
     );
-    check_error("70000", "invalid debugger address");
+    check_error("70000", "invalid debugger address", 2);
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();
-    check_error(&address, &address);
+    check_error(&address, &address, 1);
 }
 
 #[test]
