@@ -53,6 +53,11 @@ impl Listener {
             .map_err(|e| format!("cannot read the listening address: {e:?}"))
     }
 
+    /// Ready when a client is waiting to be accepted.
+    pub fn acceptable(&self) -> &Pollable {
+        &self.ready
+    }
+
     /// Waits for the next client.
     pub fn accept(&self) -> Result<Client, String> {
         let (socket, input, output) = finish(&self.ready, || self.socket.accept())
@@ -98,6 +103,11 @@ pub struct Client {
 pub struct Closed;
 
 impl Client {
+    /// The client's address, if the host can tell.
+    pub fn peer(&self) -> Option<SocketAddr> {
+        self.socket.remote_address().ok().map(from_wasi)
+    }
+
     /// Ready when there is something to read (or the client hung up).
     pub fn readable(&self) -> &Pollable {
         &self.readable
