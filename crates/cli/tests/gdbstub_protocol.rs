@@ -429,3 +429,30 @@ fn serves_components() {
     assert_eq!(status, Some(0));
     assert!(stdout.starts_with("factorial(5) = 120"), "{stdout}");
 }
+
+#[test]
+fn a_breakpoint_at_a_plain_code_offset_stops_there_and_says_so_plainly() {
+    let factorial = c_function("factorial");
+    let run = Served::start(Debuggee::C, &["basic"]);
+    let mut gdb = connect(&run);
+    gdb.ask("qSupported:multiprocess+;swbreak+");
+    // The first module's offset, with no code-address prefix.
+    assert_eq!(gdb.ask(&format!("Z0,{:x},1", factorial.start)), "OK");
+    let stop = gdb.ask("c");
+    assert!(stop.starts_with("T05"), "{stop}");
+    let pc = stop_pc(&stop).expect("the pc comes with the stop reply");
+    assert!(pc < 1 << 32, "{pc:#x} is a plain offset");
+    assert!(
+        factorial.contains(&pc),
+        "{pc:#x} in factorial {factorial:?}"
+    );
+    // factorial(5), then the recursion's factorial(4) at the same pc.
+    assert_eq!(gdb.ask("qWasmLocal:0;0"), "05000000");
+    assert_eq!(stop_pc(&gdb.ask("c")), Some(pc));
+    assert_eq!(gdb.ask("qWasmLocal:0;0"), "04000000");
+    // Removed in the same form, it stops no more.
+    assert_eq!(gdb.ask(&format!("z0,{:x},1", factorial.start)), "OK");
+    assert!(gdb.ask("c").starts_with("W00"));
+    let (status, _) = run.finish();
+    assert_eq!(status, Some(0));
+}

@@ -44,7 +44,7 @@ pub struct Debugger {
     inferior: RefCell<Inferior>,
     /// Breakpoints the client has set, one entry per `Z0`, so that they can be
     /// taken out when it leaves.
-    breakpoints: Vec<CodeLocation>,
+    breakpoints: Vec<breakpoints::Breakpoint>,
     /// Likewise its watchpoints.
     watchpoints: Vec<watchpoints::Watch>,
     /// The qXfer documents of the current stop.

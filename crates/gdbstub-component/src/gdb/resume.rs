@@ -48,7 +48,10 @@ impl Debugger {
             State::Exited(status) => return Some(Event::Exited(status as u8)),
             State::Paused(stop) => stop,
         };
-        let pc = Self::pc(inferior).ok();
+        let mut pc = Self::pc(inferior).ok();
+        if let (Stop::Breakpoint, Ok(frame)) = (&stop, inferior.innermost_frame()) {
+            pc = self.breakpoint_pc(frame.location).or(pc);
+        }
         let reason = match stop {
             Stop::Breakpoint => SingleThreadStopReason::SwBreak(()),
             Stop::Watchpoint(hit) => self.watch_stop(&hit).unwrap_or(signal(Signal::SIGTRAP)),
