@@ -78,6 +78,18 @@ fn main() {
     let (plain, debugged) = whole_run_times(&debuggee);
     rows.push(row("`compute 32` without -g", "ms", plain));
     rows.push(row("`compute 32` under -g, one continue", "ms", debugged));
+    rows.push(row(
+        "`compute 32` under -g --no-wait, no client",
+        "ms",
+        no_wait_run_time(&debuggee),
+    ));
+    let (unwatched, watched) = watchpoint_run_times(&debuggee);
+    rows.push(row("`compute 20` under -g, one continue", "ms", unwatched));
+    rows.push(row(
+        "`compute 20` under -g, one continue, one write watchpoint",
+        "ms",
+        watched,
+    ));
     if let Some(wasmtime) = wasmtime() {
         let (plain, instrumented) = wasmtime_run_times(&wasmtime, &debuggee);
         rows.push(row("`compute 32` with `wasmtime run`", "ms", plain));
@@ -568,6 +580,44 @@ fn whole_run_times(debuggee: &Path) -> (f64, f64) {
         })
         .collect();
     (median_run_time(plain), median(debugged))
+}
+
+/// A run under `-g --no-wait` that no client attaches to: what running
+/// instrumented code costs.
+fn no_wait_run_time(debuggee: &Path) -> f64 {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wasmdebug"));
+    command
+        .args(["run", "-g", "127.0.0.1:0", "--no-wait"])
+        .arg(debuggee)
+        .args(["compute", "32"])
+        .stderr(Stdio::null());
+    median_run_time(command)
+}
+
+/// One continue to the end of `compute 20`, without and with a write
+/// watchpoint on four bytes nothing writes: every instruction is checked.
+fn watchpoint_run_times(debuggee: &Path) -> (f64, f64) {
+    let run = |watch: bool| {
+        let (mut server, _) = Server::start(debuggee, &["compute", "20"]);
+        let mut client = server.connect();
+        if watch {
+            // Memory 0, offset 0x10: below the data, never written.
+            assert_eq!(client.request("Z2,10,4"), b"OK");
+        }
+        let started = Instant::now();
+        let reply = client.request("vCont;c");
+        let elapsed = millis(started.elapsed());
+        assert!(
+            reply.starts_with(b"W00"),
+            "{}",
+            String::from_utf8_lossy(&reply)
+        );
+        assert!(server.child.wait().unwrap().success());
+        elapsed
+    };
+    let unwatched = (0..5).map(|_| run(false)).collect();
+    let watched = (0..3).map(|_| run(true)).collect();
+    (median(unwatched), median(watched))
 }
 
 /// Wasmtime's own CLI, for reference rows: `$WASMTIME`, or `wasmtime` on
