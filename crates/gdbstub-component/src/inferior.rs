@@ -19,10 +19,8 @@ pub trait Handle {
     fn local(&self, frame: u32, index: u32) -> Result<Value, Error>;
     fn operand(&self, frame: u32, index: u32) -> Result<Value, Error>;
     fn memory_size(&self, instance: u32, memory: u32) -> Result<(u64, u64), Error>;
-    fn read_memory(&self, instance: u32, memory: u32, at: u64, len: u32)
-    -> Result<Vec<u8>, Error>;
-    fn write_memory(&self, instance: u32, memory: u32, at: u64, bytes: &[u8])
-    -> Result<(), Error>;
+    fn read_memory(&self, instance: u32, memory: u32, at: u64, len: u32) -> Result<Vec<u8>, Error>;
+    fn write_memory(&self, instance: u32, memory: u32, at: u64, bytes: &[u8]) -> Result<(), Error>;
     fn get_global(&self, instance: u32, global: u32) -> Result<Value, Error>;
     fn add_breakpoint(&self, at: CodeLocation) -> Result<(), Error>;
     fn remove_breakpoint(&self, at: CodeLocation) -> Result<(), Error>;
@@ -62,22 +60,10 @@ impl Handle for Debuggee {
     fn memory_size(&self, instance: u32, memory: u32) -> Result<(u64, u64), Error> {
         Debuggee::memory_size(self, instance, memory)
     }
-    fn read_memory(
-        &self,
-        instance: u32,
-        memory: u32,
-        at: u64,
-        len: u32,
-    ) -> Result<Vec<u8>, Error> {
+    fn read_memory(&self, instance: u32, memory: u32, at: u64, len: u32) -> Result<Vec<u8>, Error> {
         Debuggee::read_memory(self, instance, memory, at, len)
     }
-    fn write_memory(
-        &self,
-        instance: u32,
-        memory: u32,
-        at: u64,
-        bytes: &[u8],
-    ) -> Result<(), Error> {
+    fn write_memory(&self, instance: u32, memory: u32, at: u64, bytes: &[u8]) -> Result<(), Error> {
         Debuggee::write_memory(self, instance, memory, at, bytes)
     }
     fn get_global(&self, instance: u32, global: u32) -> Result<Value, Error> {
@@ -186,14 +172,16 @@ impl Inferior {
     /// A module's original bytecode, fetched once per run.
     pub fn bytecode(&mut self, module: u32) -> Result<&[u8], Error> {
         let index = module as usize;
-        if self.bytecode.len() <= index {
-            self.bytecode.resize_with(index + 1, || None);
+        if self.bytecode.get(index).is_none_or(Option::is_none) {
+            // Fetched before its slot is made: a client's made-up index must
+            // not size the cache (fuzzing found `m` at module 0x10d9f095).
+            let bytes = self.handle.bytecode(module)?;
+            if self.bytecode.len() <= index {
+                self.bytecode.resize_with(index + 1, || None);
+            }
+            self.bytecode[index] = Some(bytes);
         }
-        let slot = &mut self.bytecode[index];
-        if slot.is_none() {
-            *slot = Some(self.handle.bytecode(module)?);
-        }
-        Ok(slot.as_deref().unwrap_or_default())
+        Ok(self.bytecode[index].as_deref().unwrap_or_default())
     }
 
     /// The whole stack, innermost frame first.

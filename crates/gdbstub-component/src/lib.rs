@@ -10,9 +10,11 @@
 
 mod addr;
 mod args;
+#[cfg(test)]
+mod fuzz;
 mod gdb;
-mod net;
 mod inferior;
+mod net;
 mod trace;
 mod xml;
 

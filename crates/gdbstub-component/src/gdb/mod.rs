@@ -7,11 +7,11 @@
 
 mod base;
 mod breakpoints;
-mod conversation;
+pub(crate) mod conversation;
 mod info;
 mod libraries;
 mod memory_map;
-mod packets;
+pub(crate) mod packets;
 mod resume;
 mod session;
 mod wasm;

@@ -335,7 +335,12 @@ mod tests {
             (b"qXfer:libraries:read::0,ffff", false),
         ];
         for (body, expected) in cases {
-            assert_eq!(bad_write(body), expected, "{:?}", String::from_utf8_lossy(body));
+            assert_eq!(
+                bad_write(body),
+                expected,
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 

@@ -5,6 +5,7 @@ use wasip2::io::poll::Pollable;
 
 use super::Debugger;
 use super::conversation::{Conversation, End, Machine};
+use super::resume::Event;
 use crate::inferior::Inferior;
 use crate::net::{Client, Listener};
 use crate::wasmdebug::debugger::console;
@@ -67,7 +68,11 @@ fn serve_clients(
 }
 
 /// Serves one client until the session ends (`None`: the client vanished).
-fn run(client: &Client, mut talk: Conversation<'_>, ready: &Pollable) -> Result<Option<End>, String> {
+fn run(
+    client: &Client,
+    mut talk: Conversation<'_>,
+    ready: &Pollable,
+) -> Result<Option<End>, String> {
     let mut input = Vec::with_capacity(64 * 1024);
     let mut machine = talk.start()?;
     loop {
@@ -81,6 +86,13 @@ fn run(client: &Client, mut talk: Conversation<'_>, ready: &Pollable) -> Result<
                 // A step is over by the time `resume` returns, so look
                 // before waiting: a step then costs no poll.
                 if let Some(event) = talk.debugger.event() {
+                    if let Event::Stopped {
+                        trap: Some(description),
+                        ..
+                    } = &event
+                    {
+                        console::print(&format!("Program trapped: {description}"));
+                    }
                     talk.report(machine, event)?
                 } else {
                     // Wait for whichever comes first: the client or the
