@@ -181,14 +181,16 @@ impl Inferior {
     /// A module's original bytecode, fetched once per run.
     pub fn bytecode(&mut self, module: u32) -> Result<&[u8], Error> {
         let index = module as usize;
-        if self.bytecode.len() <= index {
-            self.bytecode.resize_with(index + 1, || None);
+        if self.bytecode.get(index).is_none_or(Option::is_none) {
+            // Fetched before its slot is made: a client's made-up index must
+            // not size the cache (fuzzing found `m` at module 0x10d9f095).
+            let bytes = self.handle.bytecode(module)?;
+            if self.bytecode.len() <= index {
+                self.bytecode.resize_with(index + 1, || None);
+            }
+            self.bytecode[index] = Some(bytes);
         }
-        let slot = &mut self.bytecode[index];
-        if slot.is_none() {
-            *slot = Some(self.handle.bytecode(module)?);
-        }
-        Ok(slot.as_deref().unwrap_or_default())
+        Ok(self.bytecode[index].as_deref().unwrap_or_default())
     }
 
     /// The whole stack, innermost frame first.

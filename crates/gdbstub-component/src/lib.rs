@@ -10,6 +10,8 @@
 
 mod addr;
 mod args;
+#[cfg(test)]
+mod fuzz;
 mod gdb;
 mod inferior;
 mod net;

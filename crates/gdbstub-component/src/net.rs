@@ -113,13 +113,6 @@ impl Client {
         &self.readable
     }
 
-    /// Waits for bytes and appends them to `buf`.
-    pub fn read_blocking(&self, buf: &mut Vec<u8>) -> Result<(), Closed> {
-        let bytes = self.input.blocking_read(READ_CHUNK).map_err(|_| Closed)?;
-        buf.extend_from_slice(&bytes);
-        Ok(())
-    }
-
     /// Appends whatever bytes are there to `buf`, without waiting.
     pub fn read_ready(&self, buf: &mut Vec<u8>) -> Result<(), Closed> {
         let bytes = self.input.read(READ_CHUNK).map_err(|_| Closed)?;

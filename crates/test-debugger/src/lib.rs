@@ -32,6 +32,7 @@
 //! | `read-local-pointer F L LEN`, `write-local-pointer F L HEX` | like `read`/`write` at the address in local L of frame F, in memory 0 of the frame's instance |
 //! | `table-size I T`, `table I T INDEX` | the size; an element as a value |
 //! | `watch KIND I M ADDR LEN`, `unwatch KIND I M ADDR LEN` | adds/removes a watchpoint (KIND `read`, `write` or `read-write`) on LEN bytes at ADDR of memory M of instance I: `ok` |
+//! | `listen=ADDR` (what the runtime passes under `-g`) | `not listening` |
 //! | `misbehave trap\|loop\|alloc\|files\|env\|connect IP:PORT` | what the sandbox allowed (`loop` and `alloc` print as they go and never return; `trap` traps) |
 //!
 //! Numbers are decimal or `0x` hexadecimal; a code location is written as
@@ -280,6 +281,7 @@ impl Session {
                 value_text(&d.get_table(instance, table, index)?)
             }
             Command::Misbehave(misbehaviour) => misbehaviour.run(),
+            Command::Listen => "not listening".into(),
         })
     }
 

@@ -40,7 +40,8 @@ impl Misbehaviour {
     /// Misbehaves; returns what the sandbox let it do, if it returns.
     pub fn run(&self) -> String {
         match self {
-            Misbehaviour::Trap => core::arch::wasm32::unreachable(),
+            // In Wasm, an `unreachable` trap.
+            Misbehaviour::Trap => std::process::abort(),
             Misbehaviour::Loop => {
                 print("misbehave loop -> looping");
                 let mut n = 0u64;

@@ -42,6 +42,8 @@ pub enum Command {
     Unwatch(Access, MemoryRange),
     Table(u32, u32, u64),
     Misbehave(Misbehaviour),
+    /// The runtime's `listen=ADDR` under `-g`; we do not listen.
+    Listen,
 }
 
 /// A value written by the script, as `i32:N` or `i64:N` (N decimal, signed or not).
@@ -135,6 +137,7 @@ fn parse_command(text: &str) -> Result<Command, String> {
         "table-size" => want(2).and_then(|()| Ok(Command::TableSize(n32(0)?, n32(1)?))),
         "table" => want(3).and_then(|()| Ok(Command::Table(n32(0)?, n32(1)?, n64(2)?))),
         "misbehave" => Misbehaviour::parse(operands).map(Command::Misbehave),
+        _ if name.starts_with("listen=") => want(0).map(|()| Command::Listen),
         _ => Err(format!("unknown command `{name}`")),
     }?;
     Ok(command)

@@ -5,6 +5,7 @@
 pub mod lldb;
 pub mod pattern;
 pub mod rsp;
+pub mod wasm;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
@@ -349,6 +350,13 @@ impl Served {
             let _ = out.read_to_string(&mut stdout);
         }
         (status.code(), stdout)
+    }
+}
+
+impl Served {
+    /// The CLI's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 

@@ -13,7 +13,15 @@ pub fn code_addr(module: u64, offset: u64) -> u64 {
 
 /// Connects to the debugger and turns acks off, as LLDB does.
 pub fn connect(served: &Served) -> Client {
-    let stream = TcpStream::connect(&served.addr).expect("connect to the debugger");
+    connect_to(&served.addr)
+}
+
+/// Like `connect`, to any address.
+pub fn connect_to(addr: &str) -> Client {
+    let stream = TcpStream::connect(addr).expect("connect to the debugger");
+    // An ack and the next packet go in separate writes; Nagle would hold
+    // the second for the debugger's delayed ACK.
+    stream.set_nodelay(true).expect("set TCP_NODELAY");
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .expect("set timeout");

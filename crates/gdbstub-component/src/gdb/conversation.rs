@@ -257,6 +257,7 @@ impl<'a> Conversation<'a> {
             Event::Stopped {
                 reason,
                 pc: Some(pc),
+                ..
             } => {
                 // LLDB's Wasm plugin wants the pc in every stop reply.
                 let pc = pc.to_le_bytes();
@@ -266,7 +267,9 @@ impl<'a> Conversation<'a> {
                     &mut core::iter::once((WasmRegId::Pc, &pc[..])),
                 )
             }
-            Event::Stopped { reason, pc: None } => gdb.report_stop(self.debugger, reason),
+            Event::Stopped {
+                reason, pc: None, ..
+            } => gdb.report_stop(self.debugger, reason),
             Event::Exited(status) => {
                 gdb.report_stop(self.debugger, SingleThreadStopReason::Exited(status))
             }

@@ -7,11 +7,11 @@
 
 mod base;
 mod breakpoints;
-mod conversation;
+pub(crate) mod conversation;
 mod info;
 mod libraries;
 mod memory_map;
-mod packets;
+pub(crate) mod packets;
 mod resume;
 mod session;
 mod wasm;
@@ -31,7 +31,7 @@ use gdbstub::target::ext::wasm::WasmOps;
 use gdbstub::target::{Target, TargetError};
 
 use crate::inferior::Inferior;
-use crate::wasmdebug::debugger::debuggee::{CodeLocation, Error};
+use crate::wasmdebug::debugger::debuggee::Error;
 
 pub use session::serve;
 

@@ -7,15 +7,16 @@ use gdbstub::target::ext::base::singlethread::{
 };
 
 use super::{Debugger, Refusal, errno_of};
-use crate::wasmdebug::debugger::console;
 use crate::wasmdebug::debugger::debuggee::{ResumeMode, State, Stop};
 
 /// What to tell the client once the program is no longer running.
 pub enum Event {
-    /// It paused: the stop reply, and the pc to send along with it.
+    /// It paused: the stop reply, the pc to send along with it, and the
+    /// trap's description if it trapped (the session prints it).
     Stopped {
         reason: SingleThreadStopReason<u64>,
         pc: Option<u64>,
+        trap: Option<String>,
     },
     /// It ended with this exit status.
     Exited(u8),
@@ -52,17 +53,17 @@ impl Debugger {
         if let (Stop::Breakpoint, Ok(frame)) = (&stop, inferior.innermost_frame()) {
             pc = self.breakpoint_pc(frame.location).or(pc);
         }
-        let reason = match stop {
-            Stop::Breakpoint => SingleThreadStopReason::SwBreak(()),
-            Stop::Watchpoint(hit) => self.watch_stop(&hit).unwrap_or(signal(Signal::SIGTRAP)),
-            Stop::Entry | Stop::Step | Stop::Exception => signal(Signal::SIGTRAP),
-            Stop::Interrupted => signal(Signal::SIGINT),
-            Stop::Trap(description) => {
-                console::print(&format!("Inferior trapped: {description}"));
-                signal(trap_signal(&description))
-            }
+        let (reason, trap) = match stop {
+            Stop::Breakpoint => (SingleThreadStopReason::SwBreak(()), None),
+            Stop::Watchpoint(hit) => (
+                self.watch_stop(&hit).unwrap_or(signal(Signal::SIGTRAP)),
+                None,
+            ),
+            Stop::Entry | Stop::Step | Stop::Exception => (signal(Signal::SIGTRAP), None),
+            Stop::Interrupted => (signal(Signal::SIGINT), None),
+            Stop::Trap(description) => (signal(trap_signal(&description)), Some(description)),
         };
-        Some(Event::Stopped { reason, pc })
+        Some(Event::Stopped { reason, pc, trap })
     }
 }
 

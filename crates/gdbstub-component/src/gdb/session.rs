@@ -11,6 +11,7 @@ use wasip2::io::poll::Pollable;
 
 use super::Debugger;
 use super::conversation::{Conversation, End, Machine};
+use super::resume::Event;
 use crate::inferior::Inferior;
 use crate::net::{Client, Listener};
 use crate::wasmdebug::debugger::console;
@@ -39,16 +40,19 @@ fn serve_clients(
     console::print(&format!(
         "Connect with: lldb -o 'process connect --plugin wasm connect://{addr}'"
     ));
+    // Running at the start means `--no-wait`: nobody is waited for.
+    let mut unattended = debugger.inferior.get_mut().is_running();
     loop {
-        let client = match debugger.inferior.get_mut().state() {
-            State::Running => match attend(debugger, &listener, ready)? {
+        let client = match (unattended, debugger.inferior.get_mut().state()) {
+            // A short program can end before anyone comes.
+            (_, State::Exited(_)) => return Ok(()),
+            (true, _) => match attend(debugger, &listener, ready)? {
                 Some(client) => client,
                 None => return Ok(()),
             },
-            State::Paused(_) => listener.accept()?,
-            // Under `--no-wait`, a short program can end before we start.
-            State::Exited(_) => return Ok(()),
+            (false, _) => listener.accept()?,
         };
+        unattended = false;
         let end = run(&client, Conversation::new(debugger), &listener, ready)?;
         match end {
             // The program runs on, and the next client may come.
@@ -57,6 +61,7 @@ fn serve_clients(
                 debugger.clear_watchpoints();
                 debugger.detach();
                 client.close();
+                unattended = true;
             }
             Some(End::Killed) => {
                 client.close();
@@ -156,6 +161,13 @@ fn run(
                 // A step is over by the time `resume` returns, so look
                 // before waiting: a step then costs no poll.
                 if let Some(event) = talk.debugger.event() {
+                    if let Event::Stopped {
+                        trap: Some(description),
+                        ..
+                    } = &event
+                    {
+                        console::print(&format!("Program trapped: {description}"));
+                    }
                     talk.report(machine, event)?
                 } else {
                     // Wait for whichever comes first: the client, the
