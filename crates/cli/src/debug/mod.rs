@@ -57,19 +57,24 @@ pub fn run(
     setup: DebuggerSetup,
 ) -> Result<i32> {
     let execution = start_program(debug_engine, program, wasi)?;
+    debug(execution, setup)
+}
 
+/// Runs the debugger component on `execution` until it returns, then lets
+/// the program run on (a detach) or kills it, and returns the exit status.
+fn debug<T: Send + 'static>(execution: Execution<T>, setup: DebuggerSetup) -> Result<i32> {
     let engine = Engine::default();
     let component = crate::cache::component(&engine, &setup.component)
         .map_err(anyhow::Error::from)
         .context("invalid debugger component")?;
-    let mut linker = Linker::<Host>::new(&engine);
+    let mut linker = Linker::<Host<T>>::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     // Interface by interface: `wasi:io/poll` is already there, with WASI.
-    host::wasmdebug::debugger::debuggee::add_to_linker::<Host, HasSelf<Host>>(
+    host::wasmdebug::debugger::debuggee::add_to_linker::<Host<T>, HasSelf<Host<T>>>(
         &mut linker,
         |host| host,
     )?;
-    host::wasmdebug::debugger::console::add_to_linker::<Host, HasSelf<Host>>(
+    host::wasmdebug::debugger::console::add_to_linker::<Host<T>, HasSelf<Host<T>>>(
         &mut linker,
         |host| host,
     )?;
@@ -107,7 +112,10 @@ pub fn run(
 
 /// The debugger failed: if the program had already ended, its status
 /// stands; otherwise it is killed and the failure is the error.
-fn debugger_failed(mut execution: Execution, error: anyhow::Error) -> Result<i32> {
+fn debugger_failed<T: Send + 'static>(
+    mut execution: Execution<T>,
+    error: anyhow::Error,
+) -> Result<i32> {
     if let Ok(execution::StateView::Exited(status)) = execution.state() {
         eprintln!("warning: {error:#}");
         return Ok(status);
@@ -117,7 +125,11 @@ fn debugger_failed(mut execution: Execution, error: anyhow::Error) -> Result<i32
 }
 
 /// Starts the program paused at its first instruction.
-fn start_program(engine: &Engine, program: &Program, wasi: WasiP1Ctx) -> Result<Execution> {
+fn start_program(
+    engine: &Engine,
+    program: &Program,
+    wasi: WasiP1Ctx,
+) -> Result<Execution<WasiP1Ctx>> {
     let linkers = Linkers::new(engine)?;
     let mut store = Store::new(engine, wasi);
     let mailbox = handler::prepare_store(&mut store)?;
