@@ -13,6 +13,7 @@ mod cli;
 mod debug;
 mod program;
 mod run;
+mod serve;
 mod wasi;
 
 use std::process::ExitCode;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let options = match (cli.command, cli.run) {
         (Some(Command::Run(options)), _) | (None, Some(options)) => options,
+        (Some(Command::Serve(args)), _) => return serve_command(&args),
         (None, None) => {
             eprintln!("error: no program given; see `wasmdebug --help`");
             return ExitCode::from(2);
@@ -41,6 +43,17 @@ fn main() -> ExitCode {
             }
             exit_code(ending.exit_status())
         }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `wasmdebug serve` ends only when it fails, or the debugger kills it.
+fn serve_command(args: &serve::ServeArgs) -> ExitCode {
+    match serve::serve(args) {
+        Ok(status) => exit_code(status),
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE

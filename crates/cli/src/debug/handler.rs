@@ -12,6 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 
+use tokio::sync::Notify;
+
 use anyhow::{Result, bail};
 use wasmtime::{DebugEvent, DebugHandler, StoreContextMut};
 use wasmtime_wasi::I32Exit;
@@ -81,6 +83,9 @@ pub struct Mailbox<T: 'static> {
     /// program yields at its next epoch check, to go on on the runner.
     slice_over: AtomicBool,
     watches: Mutex<Watches>,
+    /// Notified by `interrupt` and `kill`, for a program that waits in the
+    /// host, where no epoch check runs (a server between requests).
+    called: Notify,
 }
 
 struct Slots<T: 'static> {
@@ -113,6 +118,7 @@ impl<T> Mailbox<T> {
             detached: AtomicBool::default(),
             slice_over: AtomicBool::default(),
             watches: Mutex::default(),
+            called: Notify::new(),
         }
     }
 
@@ -164,11 +170,28 @@ impl<T> Mailbox<T> {
     /// The next epoch change stops the program (see `prepare_store`).
     pub fn interrupt(&self) {
         self.interrupt.store(true, Ordering::Relaxed);
+        self.called.notify_one();
     }
 
     /// The next epoch change traps the program.
     pub fn kill(&self) {
         self.killed.store(true, Ordering::Relaxed);
+        self.called.notify_one();
+    }
+
+    /// Takes a pending interrupt, as the next epoch change would.
+    pub fn take_interrupt(&self) -> bool {
+        self.interrupt.swap(false, Ordering::Relaxed)
+    }
+
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::Relaxed)
+    }
+
+    /// Ready once `interrupt` or `kill` has been called since the last
+    /// time this was ready (the flags say which).
+    pub async fn called(&self) {
+        self.called.notified().await;
     }
 
     /// No event pauses the program from now on.
@@ -235,29 +258,36 @@ impl<T: Send + 'static> DebugHandler for Handler<T> {
         let overflowed = matches!(event, DebugEvent::Trap(wasmtime::Trap::StackOverflow));
         let mailbox = self.0.clone();
         async move {
-            let Some(stop) = stop else { return };
-            mailbox.slots().stop = Some(stop);
-            let mut paused = Paused::new(store, overflowed);
-            loop {
-                // Pending until the debugger posts an order and polls us.
-                let order = std::future::poll_fn(|_| match mailbox.slots().order.take() {
-                    Some(order) => Poll::Ready(order),
-                    None => Poll::Pending,
-                })
-                .await;
-                match order {
-                    Order::Inspect(request) => {
-                        let reply = contain(|| request(&mut paused)).unwrap_or_else(|message| {
-                            eprintln!("error: a debugger request panicked: {message}");
-                            Box::new(Panicked)
-                        });
-                        mailbox.slots().reply = Some(reply);
-                    }
-                    Order::Resume => {
-                        mailbox.slots().stop = None;
-                        return;
-                    }
-                }
+            if let Some(stop) = stop {
+                park(&mailbox, stop, Paused::new(store, overflowed)).await;
+            }
+        }
+    }
+}
+
+/// Parks the program at `stop` and serves the debugger's orders, each time
+/// the program's future is polled, until told to resume. The debug handler
+/// parks here at debug events, and a server between requests (`server`).
+pub async fn park<T>(mailbox: &Mailbox<T>, stop: Stop, mut paused: Paused<'_, T>) {
+    mailbox.slots().stop = Some(stop);
+    loop {
+        // Pending until the debugger posts an order and polls us.
+        let order = std::future::poll_fn(|_| match mailbox.slots().order.take() {
+            Some(order) => Poll::Ready(order),
+            None => Poll::Pending,
+        })
+        .await;
+        match order {
+            Order::Inspect(request) => {
+                let reply = contain(|| request(&mut paused)).unwrap_or_else(|message| {
+                    eprintln!("error: a debugger request panicked: {message}");
+                    Box::new(Panicked)
+                });
+                mailbox.slots().reply = Some(reply);
+            }
+            Order::Resume => {
+                mailbox.slots().stop = None;
+                return;
             }
         }
     }

@@ -19,6 +19,7 @@ mod host;
 mod inventory;
 mod panics;
 mod runner;
+pub mod server;
 mod slice;
 mod values;
 mod watch;
