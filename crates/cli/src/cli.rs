@@ -51,6 +51,8 @@ fn long_version() -> &'static str {
 pub enum Command {
     /// Run a WASI program (core module or component), optionally under a debugger.
     Run(RunArgs),
+    /// Serve HTTP with a `wasi:http/proxy` component, optionally under a debugger.
+    Serve(crate::serve::ServeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -180,7 +182,7 @@ pub struct EnvVar {
     pub value: Option<String>,
 }
 
-fn parse_dir(text: &str) -> Result<Preopen> {
+pub fn parse_dir(text: &str) -> Result<Preopen> {
     let (host, guest) = match text.split_once("::") {
         Some((host, guest)) => (host, guest),
         None => (text, text),
@@ -194,7 +196,7 @@ fn parse_dir(text: &str) -> Result<Preopen> {
     })
 }
 
-fn parse_env(text: &str) -> Result<EnvVar> {
+pub fn parse_env(text: &str) -> Result<EnvVar> {
     let (name, value) = match text.split_once('=') {
         Some((name, value)) => (name, Some(value.to_string())),
         None => (text, None),

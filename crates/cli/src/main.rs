@@ -16,6 +16,7 @@ mod options;
 mod program;
 mod progress;
 mod run;
+mod serve;
 mod wasi;
 
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let options = match (cli.command, cli.run) {
         (Some(Command::Run(options)), _) | (None, Some(options)) => options,
+        (Some(Command::Serve(args)), _) => return serve_command(&args),
         (None, None) => {
             eprintln!("error: no program given; see `wasmdebug --help`");
             return ExitCode::from(2);
@@ -59,6 +61,17 @@ fn main() -> ExitCode {
             }
             exit_code(ending.exit_status())
         }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `wasmdebug serve` ends only when it fails, or the debugger kills it.
+fn serve_command(args: &serve::ServeArgs) -> ExitCode {
+    match serve::serve(args) {
+        Ok(status) => exit_code(status),
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -133,13 +146,29 @@ fn run(options: &RunArgs, settings: &Settings) -> Result<Ending> {
 /// Runs the program under a debugger component: `-D debugger=` if given,
 /// else the built-in gdbstub.
 fn debug(options: &RunArgs, settings: &Settings, cache: Cache) -> Result<i32> {
+    let engine = program::engine(true, settings)?;
+    let program = Program::load(&engine, options.program(), &cache, true)?;
+    let wasi = wasi::context(options, settings)?;
+    let mut setup = debugger_setup(options.gdbstub, settings, cache, options.program())?;
+    setup.no_wait = options.no_wait;
+    debug::run(&engine, &program, wasi, setup)
+}
+
+/// What the debugger component gets, for `run` and `serve` alike: `-D
+/// debugger=` if given, else the built-in one, listening on `listen`.
+pub fn debugger_setup(
+    listen: Option<std::net::SocketAddr>,
+    settings: &Settings,
+    cache: Cache,
+    program: &std::path::Path,
+) -> Result<debug::DebuggerSetup> {
     let component = match &settings.debugger {
         Some(path) => std::fs::read(path)
             .with_context(|| format!("failed to read debugger component `{}`", path.display()))?,
         None => builtin_debugger()?,
     };
     let mut args = Vec::new();
-    if let Some(listen) = options.gdbstub {
+    if let Some(listen) = listen {
         if !listen.ip().is_loopback() {
             eprintln!(
                 "warning: the debugger listens on {listen}, beyond this machine: whoever reaches \
@@ -149,23 +178,18 @@ fn debug(options: &RunArgs, settings: &Settings, cache: Cache) -> Result<i32> {
         args.push(format!("listen={listen}"));
     }
     args.extend(settings.debugger_args.iter().cloned());
-
-    let engine = program::engine(true, settings)?;
-    let program = Program::load(&engine, options.program(), &cache, true)?;
-    let wasi = wasi::context(options, settings)?;
-    let program_name = options.program().file_name().map_or_else(
+    let program_name = program.file_name().map_or_else(
         || "program.wasm".to_string(),
         |name| name.to_string_lossy().into_owned(),
     );
-    let setup = debug::DebuggerSetup {
+    Ok(debug::DebuggerSetup {
         component,
         args,
-        listen: options.gdbstub,
+        listen,
         cache,
         program_name,
-        no_wait: options.no_wait,
-    };
-    debug::run(&engine, &program, wasi, setup)
+        no_wait: false,
+    })
 }
 #[cfg(feature = "gdbstub")]
 fn builtin_debugger() -> Result<Vec<u8>> {

@@ -18,7 +18,6 @@
 use std::collections::BTreeMap;
 
 use wasmtime::{AsContext, AsContextMut, Module, ModulePC, StoreContextMut};
-use wasmtime_wasi::p1::WasiP1Ctx;
 
 use super::panics::contain;
 
@@ -102,7 +101,7 @@ impl Breakpoints {
 
 /// Applies `edits` to a paused store in one editing session, so the code
 /// is re-published once.
-pub fn apply(store: &mut StoreContextMut<'_, WasiP1Ctx>, edits: Vec<Edit>) -> wasmtime::Result<()> {
+pub fn apply<T>(store: &mut StoreContextMut<'_, T>, edits: Vec<Edit>) -> wasmtime::Result<()> {
     if edits.is_empty() {
         return Ok(());
     }
@@ -121,7 +120,7 @@ pub fn apply(store: &mut StoreContextMut<'_, WasiP1Ctx>, edits: Vec<Edit>) -> wa
 
 /// Whether Wasmtime holds a breakpoint at the innermost frame's location.
 /// False at a site patched for another module's breakpoint (see above).
-pub fn is_set(store: &mut StoreContextMut<'_, WasiP1Ctx>) -> bool {
+pub fn is_set<T>(store: &mut StoreContextMut<'_, T>) -> bool {
     let Some((module, pc)) = innermost_location(store) else {
         return false;
     };
@@ -135,7 +134,7 @@ pub fn is_set(store: &mut StoreContextMut<'_, WasiP1Ctx>) -> bool {
 
 /// Where the innermost Wasm frame is: its module's id in the engine and
 /// its pc. `None` if Wasmtime cannot tell (or panics trying).
-fn innermost_location(store: &mut StoreContextMut<'_, WasiP1Ctx>) -> Option<(u64, u32)> {
+fn innermost_location<T>(store: &mut StoreContextMut<'_, T>) -> Option<(u64, u32)> {
     contain(|| {
         let frame = store.debug_exit_frames().next()?;
         let (_, pc) = frame

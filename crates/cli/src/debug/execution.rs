@@ -92,11 +92,11 @@ impl From<anyhow::Error> for Failure {
 /// `Running` means the runner thread has it. Every method says in which
 /// states it may be called; in others it fails with `NotPaused` or
 /// `Exited` and changes nothing.
-pub struct Execution {
+pub struct Execution<T: 'static> {
     engine: Engine,
-    mailbox: Arc<Mailbox>,
+    mailbox: Arc<Mailbox<T>>,
     state: State,
-    runner: Runner,
+    runner: Runner<T>,
     slices: SliceTimer,
     breakpoints: Breakpoints,
 }
@@ -107,7 +107,7 @@ enum State {
     Exited(i32),
 }
 
-impl Execution {
+impl<T: Send + 'static> Execution<T> {
     /// Starts `program`, whose store `handler::prepare_store` set up with
     /// `mailbox`, and runs it to its first instruction, where it pauses
     /// with `Stop::Entry`. An error means the program could not start (for
@@ -115,8 +115,8 @@ impl Execution {
     pub fn start(
         engine: &Engine,
         program: ProgramFuture,
-        mailbox: Arc<Mailbox>,
-    ) -> Result<Execution> {
+        mailbox: Arc<Mailbox<T>>,
+    ) -> Result<Execution<T>> {
         let expiry = mailbox.clone();
         let epoch = engine.clone();
         let mut execution = Execution {
@@ -171,7 +171,7 @@ impl Execution {
     /// Runs `request` with the paused program. Paused only.
     pub fn inspect<R: Send + 'static>(
         &mut self,
-        request: impl FnOnce(&mut Paused<'_>) -> R + Send + 'static,
+        request: impl FnOnce(&mut Paused<'_, T>) -> R + Send + 'static,
     ) -> Result<R, Failure> {
         self.check_paused()?;
         let State::Paused(program) = &mut self.state else {

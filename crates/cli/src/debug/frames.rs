@@ -2,13 +2,12 @@
 //! frames of its stack, walked only as deep as requests ask.
 
 use wasmtime::{AsContextMut, FrameHandle, StoreContextMut};
-use wasmtime_wasi::p1::WasiP1Ctx;
 
 use super::panics::contain;
 
 /// The paused program, as the debug handler hands it to each request.
-pub struct Paused<'a> {
-    pub store: StoreContextMut<'a, WasiP1Ctx>,
+pub struct Paused<'a, T: 'static> {
+    pub store: StoreContextMut<'a, T>,
     frames: Vec<FrameHandle>,
     walk: Option<FrameWalk>,
     /// Paused at a stack overflow: the innermost frame is a call that
@@ -16,8 +15,8 @@ pub struct Paused<'a> {
     overflowed: bool,
 }
 
-impl<'a> Paused<'a> {
-    pub fn new(store: StoreContextMut<'a, WasiP1Ctx>, overflowed: bool) -> Paused<'a> {
+impl<'a, T> Paused<'a, T> {
+    pub fn new(store: StoreContextMut<'a, T>, overflowed: bool) -> Paused<'a, T> {
         Paused {
             store,
             frames: Vec::new(),
@@ -73,7 +72,7 @@ struct FrameWalk {
 }
 
 impl FrameWalk {
-    fn new(mut store: StoreContextMut<'_, WasiP1Ctx>, overflowed: bool) -> FrameWalk {
+    fn new<T>(mut store: StoreContextMut<'_, T>, overflowed: bool) -> FrameWalk {
         let mut walk = FrameWalk {
             exits: Vec::new(),
             next: None,
@@ -94,9 +93,9 @@ impl FrameWalk {
         walk
     }
 
-    fn next(
+    fn next<T>(
         &mut self,
-        mut store: StoreContextMut<'_, WasiP1Ctx>,
+        mut store: StoreContextMut<'_, T>,
     ) -> wasmtime::Result<Option<FrameHandle>> {
         loop {
             let Some(frame) = self.next.take().or_else(|| self.exits.pop()) else {

@@ -12,10 +12,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 
+use tokio::sync::Notify;
+
 use anyhow::{Result, bail};
 use wasmtime::{DebugEvent, DebugHandler, StoreContextMut};
 use wasmtime_wasi::I32Exit;
-use wasmtime_wasi::p1::WasiP1Ctx;
 
 use super::breakpoints;
 use super::frames::Paused;
@@ -55,12 +56,12 @@ impl Mode {
 
 /// A closure to run with the paused program; its reply is type-erased to
 /// cross the mailbox.
-pub type Request = Box<dyn FnOnce(&mut Paused<'_>) -> Box<dyn Any + Send> + Send>;
+pub type Request<T> = Box<dyn FnOnce(&mut Paused<'_, T>) -> Box<dyn Any + Send> + Send>;
 
 /// What the debugger wants next from a paused program.
-pub enum Order {
+pub enum Order<T: 'static> {
     /// Run this with the store and leave the reply in the mailbox.
-    Inspect(Request),
+    Inspect(Request<T>),
     /// Return from the debug handler: the program runs on.
     Resume,
 }
@@ -70,9 +71,8 @@ pub struct Panicked;
 
 /// The meeting point of the debugger and the debug handler, shared by the
 /// two threads the program may run on.
-#[derive(Default)]
-pub struct Mailbox {
-    slots: Mutex<Slots>,
+pub struct Mailbox<T: 'static> {
+    slots: Mutex<Slots<T>>,
     /// Set by `interrupt`, taken by the handler at the next epoch change.
     interrupt: AtomicBool,
     /// Set by `kill`: the program traps at its next epoch check.
@@ -83,18 +83,21 @@ pub struct Mailbox {
     /// program yields at its next epoch check, to go on on the runner.
     slice_over: AtomicBool,
     watches: Mutex<Watches>,
+    /// Notified by `interrupt` and `kill`, for a program that waits in the
+    /// host, where no epoch check runs (a server between requests).
+    called: Notify,
 }
 
-struct Slots {
+struct Slots<T: 'static> {
     /// Why the program is paused; `None` while it runs.
     stop: Option<Stop>,
-    order: Option<Order>,
+    order: Option<Order<T>>,
     reply: Option<Box<dyn Any + Send>>,
     mode: Mode,
 }
 
-impl Default for Slots {
-    fn default() -> Slots {
+impl<T> Default for Slots<T> {
+    fn default() -> Slots<T> {
         // The store starts in single-step mode (see `prepare_store`), so
         // the first instruction pauses.
         Slots {
@@ -106,8 +109,20 @@ impl Default for Slots {
     }
 }
 
-impl Mailbox {
-    fn slots(&self) -> MutexGuard<'_, Slots> {
+impl<T> Mailbox<T> {
+    fn new() -> Mailbox<T> {
+        Mailbox {
+            slots: Mutex::default(),
+            interrupt: AtomicBool::default(),
+            killed: AtomicBool::default(),
+            detached: AtomicBool::default(),
+            slice_over: AtomicBool::default(),
+            watches: Mutex::default(),
+            called: Notify::new(),
+        }
+    }
+
+    fn slots(&self) -> MutexGuard<'_, Slots<T>> {
         lock(&self.slots)
     }
 
@@ -121,7 +136,7 @@ impl Mailbox {
         self.slots().stop = Some(Stop::Entry);
     }
 
-    pub fn post(&self, order: Order) {
+    pub fn post(&self, order: Order<T>) {
         self.slots().order = Some(order);
     }
 
@@ -155,11 +170,28 @@ impl Mailbox {
     /// The next epoch change stops the program (see `prepare_store`).
     pub fn interrupt(&self) {
         self.interrupt.store(true, Ordering::Relaxed);
+        self.called.notify_one();
     }
 
     /// The next epoch change traps the program.
     pub fn kill(&self) {
         self.killed.store(true, Ordering::Relaxed);
+        self.called.notify_one();
+    }
+
+    /// Takes a pending interrupt, as the next epoch change would.
+    pub fn take_interrupt(&self) -> bool {
+        self.interrupt.swap(false, Ordering::Relaxed)
+    }
+
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::Relaxed)
+    }
+
+    /// Ready once `interrupt` or `kill` has been called since the last
+    /// time this was ready (the flags say which).
+    pub async fn called(&self) {
+        self.called.notified().await;
     }
 
     /// No event pauses the program from now on.
@@ -174,16 +206,17 @@ impl Mailbox {
 }
 
 /// Pauses the program at debug events and serves the debugger's requests.
-#[derive(Clone)]
-struct Handler(Arc<Mailbox>);
+struct Handler<T: 'static>(Arc<Mailbox<T>>);
 
-impl Handler {
+impl<T> Clone for Handler<T> {
+    fn clone(&self) -> Handler<T> {
+        Handler(self.0.clone())
+    }
+}
+
+impl<T> Handler<T> {
     /// The stop this event means, or `None` for events that do not pause.
-    fn stop_for(
-        &self,
-        store: &mut StoreContextMut<'_, WasiP1Ctx>,
-        event: &DebugEvent<'_>,
-    ) -> Option<Stop> {
+    fn stop_for(&self, store: &mut StoreContextMut<'_, T>, event: &DebugEvent<'_>) -> Option<Stop> {
         let mailbox = &self.0;
         if mailbox.detached.load(Ordering::Relaxed) || mailbox.killed.load(Ordering::Relaxed) {
             return None;
@@ -213,41 +246,48 @@ impl Handler {
     }
 }
 
-impl DebugHandler for Handler {
-    type Data = WasiP1Ctx;
+impl<T: Send + 'static> DebugHandler for Handler<T> {
+    type Data = T;
 
     fn handle(
         &self,
-        mut store: StoreContextMut<'_, WasiP1Ctx>,
+        mut store: StoreContextMut<'_, T>,
         event: DebugEvent<'_>,
     ) -> impl Future<Output = ()> + Send {
         let stop = self.stop_for(&mut store, &event);
         let overflowed = matches!(event, DebugEvent::Trap(wasmtime::Trap::StackOverflow));
         let mailbox = self.0.clone();
         async move {
-            let Some(stop) = stop else { return };
-            mailbox.slots().stop = Some(stop);
-            let mut paused = Paused::new(store, overflowed);
-            loop {
-                // Pending until the debugger posts an order and polls us.
-                let order = std::future::poll_fn(|_| match mailbox.slots().order.take() {
-                    Some(order) => Poll::Ready(order),
-                    None => Poll::Pending,
-                })
-                .await;
-                match order {
-                    Order::Inspect(request) => {
-                        let reply = contain(|| request(&mut paused)).unwrap_or_else(|message| {
-                            eprintln!("error: a debugger request panicked: {message}");
-                            Box::new(Panicked)
-                        });
-                        mailbox.slots().reply = Some(reply);
-                    }
-                    Order::Resume => {
-                        mailbox.slots().stop = None;
-                        return;
-                    }
-                }
+            if let Some(stop) = stop {
+                park(&mailbox, stop, Paused::new(store, overflowed)).await;
+            }
+        }
+    }
+}
+
+/// Parks the program at `stop` and serves the debugger's orders, each time
+/// the program's future is polled, until told to resume. The debug handler
+/// parks here at debug events, and a server between requests (`server`).
+pub async fn park<T>(mailbox: &Mailbox<T>, stop: Stop, mut paused: Paused<'_, T>) {
+    mailbox.slots().stop = Some(stop);
+    loop {
+        // Pending until the debugger posts an order and polls us.
+        let order = std::future::poll_fn(|_| match mailbox.slots().order.take() {
+            Some(order) => Poll::Ready(order),
+            None => Poll::Pending,
+        })
+        .await;
+        match order {
+            Order::Inspect(request) => {
+                let reply = contain(|| request(&mut paused)).unwrap_or_else(|message| {
+                    eprintln!("error: a debugger request panicked: {message}");
+                    Box::new(Panicked)
+                });
+                mailbox.slots().reply = Some(reply);
+            }
+            Order::Resume => {
+                mailbox.slots().stop = None;
+                return;
             }
         }
     }
@@ -256,8 +296,8 @@ impl DebugHandler for Handler {
 /// Configures `store` for debugging: the debug handler, epoch-based
 /// interrupts, and single-step mode so the first instruction pauses.
 /// Returns the mailbox its handler reports to.
-pub fn prepare_store(store: &mut wasmtime::Store<WasiP1Ctx>) -> Result<Arc<Mailbox>> {
-    let mailbox = Arc::new(Mailbox::default());
+pub fn prepare_store<T: Send + 'static>(store: &mut wasmtime::Store<T>) -> Result<Arc<Mailbox<T>>> {
+    let mailbox = Arc::new(Mailbox::new());
     store.set_debug_handler(Handler(mailbox.clone()));
     // The engine's epoch only moves on `interrupt`, `kill` and the end of a
     // continue's slice; a deadline of one tick means the next check after

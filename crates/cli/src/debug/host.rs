@@ -13,7 +13,6 @@ use std::io::Write;
 
 use wasmtime::component::{Resource, ResourceTable};
 use wasmtime::{Instance, Module, StoreContextMut};
-use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::{DynPollable, Pollable, subscribe};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -85,14 +84,14 @@ type HostResult<T> = Result<T, HostError>;
 pub struct DebuggeeHandle;
 
 /// The debugger component's store data.
-pub struct Host {
+pub struct Host<T: 'static> {
     wasi: WasiCtx,
     table: ResourceTable,
-    execution: Execution,
+    execution: Execution<T>,
     inventory: Inventory,
 }
 
-impl WasiView for Host {
+impl<T: Send + 'static> WasiView for Host<T> {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
             ctx: &mut self.wasi,
@@ -101,13 +100,13 @@ impl WasiView for Host {
     }
 }
 
-impl Host {
+impl<T: Send + 'static> Host<T> {
     /// `inventory` is empty, and names modules after the program.
     pub fn new(
         wasi: WasiCtx,
-        mut execution: Execution,
+        mut execution: Execution<T>,
         mut inventory: Inventory,
-    ) -> anyhow::Result<Host> {
+    ) -> anyhow::Result<Host<T>> {
         // Learn the modules while the program is paused at its start, so
         // `bytecode` answers even once it runs. Only a broken runtime is an
         // error here: a program that already ended has no modules to learn.
@@ -136,14 +135,14 @@ impl Host {
     }
 
     /// Gives the execution back once the debugger is done.
-    pub fn into_execution(self) -> Execution {
+    pub fn into_execution(self) -> Execution<T> {
         self.execution
     }
 
     /// Runs `request` on the paused program.
     fn inspect<R: Send + 'static>(
         &mut self,
-        request: impl FnOnce(&mut Paused<'_>) -> HostResult<R> + Send + 'static,
+        request: impl FnOnce(&mut Paused<'_, T>) -> HostResult<R> + Send + 'static,
     ) -> HostResult<R> {
         self.execution.inspect(request)?
     }
@@ -152,9 +151,7 @@ impl Host {
     fn inspect_instance<R: Send + 'static>(
         &mut self,
         index: u32,
-        request: impl FnOnce(&mut StoreContextMut<'_, WasiP1Ctx>, Instance) -> HostResult<R>
-        + Send
-        + 'static,
+        request: impl FnOnce(&mut StoreContextMut<'_, T>, Instance) -> HostResult<R> + Send + 'static,
     ) -> HostResult<R> {
         if index as usize >= self.inventory.instances().len() {
             self.inventory.refresh(&mut self.execution)?;
@@ -300,7 +297,7 @@ struct RawFrame {
 }
 
 /// The innermost `count` Wasm frames of the paused stack, innermost first.
-fn raw_frames(paused: &mut Paused<'_>, count: usize) -> HostResult<Vec<RawFrame>> {
+fn raw_frames<T>(paused: &mut Paused<'_, T>, count: usize) -> HostResult<Vec<RawFrame>> {
     let frames = paused.frames(count)?.to_vec();
     let mut raw = Vec::with_capacity(frames.len());
     for frame in frames {
@@ -333,7 +330,7 @@ fn memory_range(address: u64, length: u64, size: usize) -> Result<std::ops::Rang
     Ok(address as usize..end as usize)
 }
 
-impl wit::Host for Host {
+impl<T: Send + 'static> wit::Host for Host<T> {
     fn convert_error(&mut self, error: HostError) -> wasmtime::Result<Error> {
         match error {
             HostError::Refused(error) => Ok(error),
@@ -346,7 +343,7 @@ impl wit::Host for Host {
     }
 }
 
-impl wit::HostDebuggee for Host {
+impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
     fn state(&mut self, _: Resource<DebuggeeHandle>) -> wasmtime::Result<wit::State> {
         let state = self
             .execution
@@ -639,7 +636,7 @@ impl Pollable for NotRunning {
     }
 }
 
-impl wasmdebug::debugger::console::Host for Host {
+impl<T: Send + 'static> wasmdebug::debugger::console::Host for Host<T> {
     fn print(&mut self, line: String) -> wasmtime::Result<()> {
         // Nobody reading our stderr any more is no reason to stop debugging.
         let _ = writeln!(std::io::stderr().lock(), "{line}");

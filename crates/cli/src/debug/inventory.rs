@@ -49,7 +49,10 @@ impl Inventory {
     }
 
     /// Brings both lists up to date with the paused program. Paused only.
-    pub fn refresh(&mut self, execution: &mut Execution) -> Result<(), Failure> {
+    pub fn refresh<T: Send + 'static>(
+        &mut self,
+        execution: &mut Execution<T>,
+    ) -> Result<(), Failure> {
         let known_instances = self.instances.len();
         let (modules, new_instances) = execution.inspect(move |paused| {
             let modules = paused.store.as_context_mut().debug_all_modules();
@@ -188,7 +191,7 @@ fn imported_functions(module: &Module) -> u32 {
 /// Sizes of an instance's index spaces: memories, globals, tables and
 /// functions. Wasmtime answers "is there an item at this index", so find
 /// each size by doubling, then bisecting.
-fn index_space_sizes(paused: &mut Paused<'_>, instance: &Instance) -> (u32, u32, u32, u32) {
+fn index_space_sizes<T>(paused: &mut Paused<'_, T>, instance: &Instance) -> (u32, u32, u32, u32) {
     let store = &mut paused.store;
     let memories = count_items(|i| instance.debug_memory(&mut *store, i).is_some());
     let globals = count_items(|i| instance.debug_global(&mut *store, i).is_some());

@@ -19,6 +19,7 @@ mod host;
 mod inventory;
 mod panics;
 mod runner;
+pub mod server;
 mod slice;
 mod values;
 mod watch;
@@ -66,26 +67,36 @@ pub fn run(
     setup: DebuggerSetup,
 ) -> Result<i32> {
     let execution = start_program(debug_engine, program, wasi)?;
+    let component = matches!(program, Program::Component(_));
+    let inventory = Inventory::new(setup.program_name.clone(), component);
+    debug(execution, inventory, setup)
+}
 
+/// Runs the debugger component on `execution` until it returns, then lets
+/// the program run on (a detach) or kills it, and returns the exit status.
+fn debug<T: Send + 'static>(
+    execution: Execution<T>,
+    inventory: Inventory,
+    setup: DebuggerSetup,
+) -> Result<i32> {
     let engine = Engine::default();
     let component = setup
         .cache
         .debugger(&engine, &setup.component)
         .map_err(anyhow::Error::from)
         .context("invalid debugger component")?;
-    let mut linker = Linker::<Host>::new(&engine);
+    let mut linker = Linker::<Host<T>>::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     // Interface by interface: `wasi:io/poll` is already there, with WASI.
-    host::wasmdebug::debugger::debuggee::add_to_linker::<Host, HasSelf<Host>>(
+    host::wasmdebug::debugger::debuggee::add_to_linker::<Host<T>, HasSelf<Host<T>>>(
         &mut linker,
         |host| host,
     )?;
-    host::wasmdebug::debugger::console::add_to_linker::<Host, HasSelf<Host>>(
+    host::wasmdebug::debugger::console::add_to_linker::<Host<T>, HasSelf<Host<T>>>(
         &mut linker,
         |host| host,
     )?;
 
-    let inventory = Inventory::new(setup.program_name, matches!(program, Program::Component(_)));
     let mut host = Host::new(sandbox(setup.listen), execution, inventory)?;
     if setup.no_wait {
         host.start_running()?;
@@ -124,7 +135,10 @@ pub fn run(
 
 /// The debugger failed: if the program had already ended, its status
 /// stands; otherwise it is killed and the failure is the error.
-fn debugger_failed(mut execution: Execution, error: anyhow::Error) -> Result<i32> {
+fn debugger_failed<T: Send + 'static>(
+    mut execution: Execution<T>,
+    error: anyhow::Error,
+) -> Result<i32> {
     if let Ok(execution::StateView::Exited(status)) = execution.state() {
         eprintln!("warning: {error:#}");
         return Ok(status);
@@ -176,7 +190,11 @@ impl ResourceLimiter for DebuggerLimits {
 }
 
 /// Starts the program paused at its first instruction.
-fn start_program(engine: &Engine, program: &Program, wasi: WasiP1Ctx) -> Result<Execution> {
+fn start_program(
+    engine: &Engine,
+    program: &Program,
+    wasi: WasiP1Ctx,
+) -> Result<Execution<WasiP1Ctx>> {
     let linkers = Linkers::new(engine)?;
     let mut store = Store::new(engine, wasi);
     let mailbox = handler::prepare_store(&mut store)?;

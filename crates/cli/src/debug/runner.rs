@@ -38,11 +38,11 @@ pub enum Returned {
     Ended(Result<Ending>),
 }
 
-type Job = (ProgramFuture, Arc<Mailbox>);
+type Job<T> = (ProgramFuture, Arc<Mailbox<T>>);
 
 /// The runner thread, its I/O runtime, and whether it has the program.
-pub struct Runner {
-    jobs: mpsc::Sender<Job>,
+pub struct Runner<T: 'static> {
+    jobs: mpsc::Sender<Job<T>>,
     returns: mpsc::Receiver<Returned>,
     /// True from handing the program over until the runner gives it back
     /// (or the program is killed): what `Readiness` waits on.
@@ -50,8 +50,8 @@ pub struct Runner {
     io: tokio::runtime::Handle,
 }
 
-impl Runner {
-    pub fn spawn() -> Result<Runner> {
+impl<T: Send + 'static> Runner<T> {
+    pub fn spawn() -> Result<Runner<T>> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("debuggee-io")
@@ -59,7 +59,7 @@ impl Runner {
             .enable_time()
             .build()?;
         let io = runtime.handle().clone();
-        let (jobs, queue) = mpsc::channel::<Job>();
+        let (jobs, queue) = mpsc::channel::<Job<T>>();
         let (give_back, returns) = mpsc::channel();
         let running = Arc::new(watch::Sender::new(false));
         let done = running.clone();
@@ -85,7 +85,7 @@ impl Runner {
 
     /// Polls the program once on this thread, in the context of its I/O
     /// runtime, which its host calls may need.
-    pub fn poll_here(&self, mut program: ProgramFuture, mailbox: &Mailbox) -> Polled {
+    pub fn poll_here(&self, mut program: ProgramFuture, mailbox: &Mailbox<T>) -> Polled {
         let mut cx = Context::from_waker(Waker::noop());
         let poll = {
             let _context = self.io.enter();
@@ -100,7 +100,7 @@ impl Runner {
 
     /// Hands the program to the runner thread, which polls it until it
     /// parks at a stop or ends.
-    pub fn run(&self, program: ProgramFuture, mailbox: Arc<Mailbox>) -> Result<()> {
+    pub fn run(&self, program: ProgramFuture, mailbox: Arc<Mailbox<T>>) -> Result<()> {
         // Published before the runner starts, so a pollable asked for now
         // already waits on this run.
         self.running.send_replace(true);
@@ -142,9 +142,9 @@ fn gone() -> anyhow::Error {
 }
 
 /// Polls the program until it parks at a stop or ends.
-fn run_until_stop(
+fn run_until_stop<T>(
     mut program: ProgramFuture,
-    mailbox: &Mailbox,
+    mailbox: &Mailbox<T>,
     io: &tokio::runtime::Handle,
 ) -> Returned {
     let ending = io.block_on(std::future::poll_fn(|cx| match program.as_mut().poll(cx) {

@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use wasmtime::{AsContext, AsContextMut, FrameHandle, Instance, Module, StoreContextMut};
-use wasmtime_wasi::p1::WasiP1Ctx;
 
 use super::accesses::{self, Access, Size};
 use super::panics::contain;
@@ -105,7 +104,7 @@ impl Watches {
 
     /// Copies the watched bytes afresh: the debugger may have written them
     /// while the program was paused. Call before every resume.
-    pub fn refresh(&mut self, store: &mut StoreContextMut<'_, WasiP1Ctx>) {
+    pub fn refresh<T>(&mut self, store: &mut StoreContextMut<'_, T>) {
         self.pending = None;
         for watch in &mut self.set {
             watch.copy = watched_bytes(store, &watch.range);
@@ -114,7 +113,7 @@ impl Watches {
 
     /// At an event in single-step mode, before the next instruction runs:
     /// the watchpoint the last instruction set off, if any.
-    pub fn check(&mut self, store: &mut StoreContextMut<'_, WasiP1Ctx>) -> Option<Hit> {
+    pub fn check<T>(&mut self, store: &mut StoreContextMut<'_, T>) -> Option<Hit> {
         if let Some(hit) = self.pending.take() {
             self.refresh(store);
             return Some(hit);
@@ -128,7 +127,7 @@ impl Watches {
     }
 
     /// A write watchpoint whose bytes differ from the copy.
-    fn changed(&mut self, store: &mut StoreContextMut<'_, WasiP1Ctx>) -> Option<Hit> {
+    fn changed<T>(&mut self, store: &mut StoreContextMut<'_, T>) -> Option<Hit> {
         self.set
             .iter()
             .filter(|watch| watch.kind != Kind::Read)
@@ -141,7 +140,7 @@ impl Watches {
     }
 
     /// The watchpoint the instruction about to run touches, if any.
-    fn about_to_touch(&mut self, store: &mut StoreContextMut<'_, WasiP1Ctx>) -> Option<Hit> {
+    fn about_to_touch<T>(&mut self, store: &mut StoreContextMut<'_, T>) -> Option<Hit> {
         let (frame, instance, module, pc) = innermost(store)?;
         let table = self
             .accesses
@@ -182,8 +181,8 @@ impl Watches {
 }
 
 /// The innermost frame, its instance, module and pc.
-fn innermost(
-    store: &mut StoreContextMut<'_, WasiP1Ctx>,
+fn innermost<T>(
+    store: &mut StoreContextMut<'_, T>,
 ) -> Option<(FrameHandle, Instance, Module, u32)> {
     contain(|| {
         let frame = store.debug_exit_frames().next()?;
@@ -198,8 +197,8 @@ fn innermost(
 }
 
 /// The address range an access covers, from the frame's operand stack.
-fn operand_range(
-    store: &mut StoreContextMut<'_, WasiP1Ctx>,
+fn operand_range<T>(
+    store: &mut StoreContextMut<'_, T>,
     frame: &FrameHandle,
     access: &Access,
 ) -> Option<(u64, u64)> {
@@ -231,7 +230,7 @@ fn overlaps(start: u64, length: u64, watched: u64, watched_length: u64) -> bool 
 }
 
 /// The watched bytes that lie inside the memory (none if it is gone).
-fn watched_bytes(store: &mut StoreContextMut<'_, WasiP1Ctx>, range: &Range) -> Vec<u8> {
+fn watched_bytes<T>(store: &mut StoreContextMut<'_, T>, range: &Range) -> Vec<u8> {
     let Some(memory) = range
         .instance
         .debug_memory(store.as_context_mut(), range.memory)

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod http;
 pub mod lldb;
 pub mod pattern;
 pub mod rsp;
@@ -141,6 +142,16 @@ fn cargo_build(package: &str, target: &str, profile: Profile) {
         status.success(),
         "cargo failed to build {package} for {target}"
     );
+}
+
+/// `examples/http-handler`, a `wasi:http/proxy` component built for
+/// wasm32-wasip2 (debug, with DWARF) on first use.
+pub fn http_handler() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        cargo_build("wasmdebug-http-handler", "wasm32-wasip2", Profile::Debug);
+        target_dir().join("wasm32-wasip2/debug/wasmdebug_http_handler.wasm")
+    })
 }
 
 /// A real program this project did not write: hexyl, a hex viewer from
