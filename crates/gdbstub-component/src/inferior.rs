@@ -226,9 +226,32 @@ impl Inferior {
         Ok(self.stop.instances.as_deref().unwrap_or_default())
     }
 
+    /// The address space's memories: each module's memories, from one
+    /// instance of it. A module instantiated again and again (a server's
+    /// handler, once per request) shows the instance the program is in, or
+    /// else its newest: the request being debugged.
     pub fn memories(&mut self) -> Result<&MemoryIndex, Error> {
         if self.stop.memories.is_none() {
-            let index = MemoryIndex::new(self.instances()?.iter().map(|i| i.memories));
+            let current = self.innermost_frame().ok().map(|frame| frame.instance);
+            let instances = self.instances()?;
+            let shown = |(index, instance): (usize, &InstanceInfo)| {
+                let index = index as u32;
+                let module = instance.module;
+                let newest = instances
+                    .iter()
+                    .rposition(|other| other.module == module)
+                    .map(|i| i as u32);
+                let in_use = current.filter(|&c| {
+                    instances
+                        .get(c as usize)
+                        .is_some_and(|i| i.module == module)
+                });
+                match in_use.or(newest) == Some(index) {
+                    true => instance.memories,
+                    false => 0,
+                }
+            };
+            let index = MemoryIndex::new(instances.iter().enumerate().map(shown));
             self.stop.memory_sizes = vec![None; index.len()];
             self.stop.memories = Some(index);
         }
