@@ -36,7 +36,7 @@ fn start(address: &str) -> (KillOnDrop, Vec<String>) {
             .iter()
             .rev()
             .nth(1)
-            .is_some_and(|line| line.starts_with("Debugger listening on "))
+            .is_some_and(|line| support::listening_address(line).is_some())
         {
             return (runtime, lines);
         }
@@ -46,7 +46,7 @@ fn start(address: &str) -> (KillOnDrop, Vec<String>) {
 fn listening_address(lines: &[String]) -> String {
     lines
         .iter()
-        .find_map(|line| line.strip_prefix("Debugger listening on "))
+        .find_map(|line| support::listening_address(line))
         .unwrap()
         .to_string()
 }

@@ -743,8 +743,8 @@ fn ctrl_c_ends_wasmdebug_in_every_state_and_keeps_the_output() {
         let listen = loop {
             line.clear();
             std::io::BufRead::read_line(&mut err_pipe, &mut line).unwrap();
-            if let Some(addr) = line.strip_prefix("Debugger listening on ") {
-                break addr.trim().to_string();
+            if let Some(addr) = support::listening_address(&line) {
+                break addr.to_string();
             }
         };
         let mut gdb = connect_to(&listen);

@@ -48,7 +48,7 @@ impl Server {
             if let Some(url) = line.trim().strip_prefix("Serving HTTP on http://") {
                 http = Some(url.trim_end_matches('/').parse().expect("an address"));
             }
-            if let Some(addr) = line.trim().strip_prefix("Debugger listening on ") {
+            if let Some(addr) = super::listening_address(&line) {
                 debugger = Some(addr.parse().expect("an address"));
             }
         }

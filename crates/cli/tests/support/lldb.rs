@@ -58,7 +58,7 @@ impl Runtime {
                 panic!("wasmdebug exited before listening: {seen}");
             }
             seen.push_str(&line);
-            if let Some(addr) = line.trim().strip_prefix("Debugger listening on ") {
+            if let Some(addr) = super::listening_address(&line) {
                 break addr.parse().expect("a socket address");
             }
         };

@@ -290,6 +290,12 @@ pub fn output_within(command: &mut Command, limit: std::time::Duration) -> Outpu
     output
 }
 
+/// The address in the CLI's `Debugger listening on ADDR` line, if `line`
+/// is that line.
+pub fn listening_address(line: &str) -> Option<&str> {
+    line.trim().strip_prefix("Debugger listening on ")
+}
+
 /// A `wasmdebug run -g 127.0.0.1:0 -D debugger=<the gdbstub component>` in
 /// the background, with its stderr line by line.
 pub struct Served {
@@ -332,7 +338,7 @@ impl Served {
             stderr,
         };
         let line = served.wait_line("Debugger listening on ");
-        served.addr = line["Debugger listening on ".len()..].trim().to_string();
+        served.addr = listening_address(&line).unwrap_or_default().to_string();
         let connect = served.wait_line("Connect with: ");
         assert!(
             connect.contains(&format!("connect://{}", served.addr)),
