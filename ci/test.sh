@@ -7,7 +7,7 @@ ci/setup.sh
 ci/check-pin.sh
 # The gdbstub feature embeds the built-in debugger, which the LLDB tests use;
 # the benchmark is built (not run) so that it keeps compiling.
-cargo test --workspace --exclude wasmdebug-example --features wasmdebug/gdbstub
+cargo test --workspace --exclude wasmdebug-example --exclude wasmdebug-http-handler --features wasmdebug/gdbstub
 cargo test -p wasmdebug --features gdbstub --bench debugger --no-run
 # Without the feature, `-g` must say how to get a debugger.
 cargo test -p wasmdebug --test run
