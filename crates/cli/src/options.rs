@@ -4,6 +4,9 @@
 //! Each group parses into a list of typed options as a clap value parser, so
 //! a bad key or value is a usage error (exit status 2). Keys Wasmtime has
 //! but wasmdebug does not serve are named as such, never ignored.
+//!
+//! Over 500 lines on purpose: five small groups that share one list parser
+//! and one `Settings`, and read best side by side.
 
 use std::path::PathBuf;
 use std::time::Duration;

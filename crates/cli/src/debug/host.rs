@@ -1,6 +1,10 @@
 //! The host side of the debug world: the `debuggee` and `console`
 //! interfaces, implemented on the paused store through `Execution`.
 //!
+//! Over 500 lines on purpose: one method per WIT function of one resource,
+//! each a few lines over `Execution` and `Inventory`; split, the interface
+//! would no longer read as the WIT does.
+//!
 //! The rule for failures, once for every function here (`convert_error`
 //! applies it): what a debugger can cause (a bad index, an access out of
 //! bounds, a call in the wrong state) is that WIT `error` and changes
