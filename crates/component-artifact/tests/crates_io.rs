@@ -152,7 +152,10 @@ fn offline_build_fails_at_once_without_the_network() {
         ("CARGO_NET_OFFLINE", "true"),
     ]);
     let stderr = failure_text("building offline", &output);
-    assert!(stderr.contains("but cargo is offline"), "{stderr}");
+    assert!(
+        stderr.contains("but CARGO_NET_OFFLINE forbids the network"),
+        "{stderr}"
+    );
     assert_ways_out(&stderr);
     assert_eq!(server.hits(), 0, "an offline build contacted the server");
 }
