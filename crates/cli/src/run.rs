@@ -109,13 +109,9 @@ pub async fn run<T: Guest>(
 ) -> Result<Ending> {
     let result = match program {
         Program::Module(module) => {
-            let instance = match linkers.module.instantiate_async(&mut *store, module).await {
+            let instance = match instantiate_module(store, linkers, module).await? {
                 Ok(instance) => instance,
-                // A start function can trap during instantiation.
-                Err(error) if is_trap(&error) => return Ok(ending(Err(error))),
-                Err(error) => {
-                    return Err(error.context("failed to instantiate the program").into());
-                }
+                Err(trapped) => return Ok(trapped),
             };
             let start = instance
                 .get_typed_func::<(), ()>(&mut *store, "_start")
@@ -138,6 +134,21 @@ pub async fn run<T: Guest>(
         }
     };
     Ok(ending(result))
+}
+
+/// Instantiates a core module program: its instance, or how it ended if
+/// its start function trapped; an error if it could not be instantiated.
+async fn instantiate_module<T: Guest>(
+    store: &mut Store<T>,
+    linkers: &Linkers<T>,
+    module: &wasmtime::Module,
+) -> Result<std::result::Result<wasmtime::Instance, Ending>> {
+    match linkers.module.instantiate_async(&mut *store, module).await {
+        Ok(instance) => Ok(Ok(instance)),
+        // A start function can trap during instantiation.
+        Err(error) if is_trap(&error) => Ok(Err(ending(Err(error)))),
+        Err(error) => Err(error.context("failed to instantiate the program").into()),
+    }
 }
 
 fn is_trap(error: &wasmtime::Error) -> bool {
@@ -226,12 +237,9 @@ async fn call<T: Guest>(
 ) -> Result<Ending> {
     let result = match program {
         Program::Module(module) => {
-            let instance = match linkers.module.instantiate_async(&mut *store, module).await {
+            let instance = match instantiate_module(store, linkers, module).await? {
                 Ok(instance) => instance,
-                Err(error) if is_trap(&error) => return Ok(ending(Err(error))),
-                Err(error) => {
-                    return Err(error.context("failed to instantiate the program").into());
-                }
+                Err(trapped) => return Ok(trapped),
             };
             // A reactor's initializer runs before any export, as in `wasmtime run`.
             if let Some(initialize) = instance.get_func(&mut *store, "_initialize") {
