@@ -4,12 +4,11 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use support::pattern::{Vars, matches};
+use support::rsp;
 use support::{Served, output, output_within, stderr, stdout, test_debugger, wasmdebug};
 
 /// Each program, with its line of output and how many exceptions it throws
@@ -132,7 +131,7 @@ fn every_program_runs_to_its_end_under_the_test_debugger() {
 fn every_program_runs_to_its_end_under_the_builtin_debugger() {
     for (name, expected, _) in PROGRAMS {
         let served = Served::start_program(&program(name), &[]);
-        let mut client = Client::connect(&served);
+        let mut client = rsp::connect(&served);
         assert_eq!(client.ask("D"), "OK", "{name}");
         let (status, out) = served.finish();
         assert_eq!((status, out.as_str()), (Some(0), expected), "{name}");
@@ -318,60 +317,6 @@ fn simd_values_read_as_v128() {
     );
 }
 
-/// A client of the built-in debugger speaking raw packets, acks off.
-struct Client {
-    stream: TcpStream,
-}
-
-impl Client {
-    fn connect(served: &Served) -> Client {
-        let stream = TcpStream::connect(&served.addr).expect("connect to the debugger");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .expect("set timeout");
-        let mut client = Client { stream };
-        client.send("QStartNoAckMode");
-        let mut ack = [0u8];
-        client.stream.read_exact(&mut ack).expect("read the ack");
-        assert_eq!(client.recv(), "OK");
-        client
-    }
-
-    fn send(&mut self, body: &str) {
-        let sum = body.bytes().fold(0u8, |a, b| a.wrapping_add(b));
-        let packet = format!("${body}#{sum:02x}");
-        self.stream
-            .write_all(packet.as_bytes())
-            .expect("send to the debugger");
-    }
-
-    /// One reply's body (run-length encoding is off in the built-in debugger).
-    fn recv(&mut self) -> String {
-        let mut byte = [0u8];
-        while byte[0] != b'$' {
-            self.stream.read_exact(&mut byte).expect("read a reply");
-        }
-        let mut body = Vec::new();
-        loop {
-            self.stream.read_exact(&mut byte).expect("read a reply");
-            if byte[0] == b'#' {
-                break;
-            }
-            body.push(byte[0]);
-        }
-        let mut checksum = [0u8; 2];
-        self.stream
-            .read_exact(&mut checksum)
-            .expect("read checksum");
-        String::from_utf8_lossy(&body).into_owned()
-    }
-
-    fn ask(&mut self, body: &str) -> String {
-        self.send(body);
-        self.recv()
-    }
-}
-
 /// LLDB's Wasm address of byte `offset` of memory `memory`.
 fn data_addr(memory: u64, offset: u64) -> u64 {
     memory << 32 | offset
@@ -381,7 +326,7 @@ fn data_addr(memory: u64, offset: u64) -> u64 {
 fn memory_reads_name_each_memory_of_a_multi_memory_module() {
     let hex = |bytes: &[u8]| -> String { bytes.iter().map(|b| format!("{b:02x}")).collect() };
     let served = Served::start_program(&program("multi_memory"), &[]);
-    let mut client = Client::connect(&served);
+    let mut client = rsp::connect(&served);
     // Paused at the start, after instantiation: memory 0 is still zero, the
     // others hold their data segments.
     let cases: [(u64, &[u8]); 3] = [
@@ -421,7 +366,7 @@ fn memory_reads_name_each_memory_of_a_multi_memory_module() {
 #[test]
 fn a_memory64_memory_reads_through_the_builtin_debugger() {
     let served = Served::start_program(&program("memory64"), &[]);
-    let mut client = Client::connect(&served);
+    let mut client = rsp::connect(&served);
     let map = client.ask("qXfer:memory-map:read::0,fff");
     // Memory 1 is the i64-indexed one: one page before the program grows it.
     assert!(
