@@ -395,20 +395,6 @@ fn good_values_run() {
     }
 }
 
-/// The compiled-code files in a cache directory.
-fn cache_entries(dir: &Path) -> Vec<PathBuf> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|list| {
-            list.filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .collect()
-        })
-        .unwrap_or_default();
-    entries.retain(|path| path.extension().is_some_and(|ext| ext == "cwasm"));
-    entries.sort();
-    entries
-}
-
 #[test]
 fn cache_flags_and_bound() {
     let dir = scratch_dir("cache");
@@ -429,7 +415,7 @@ fn cache_flags_and_bound() {
                 .args(["-C", "cache=n", &programs[0]]),
         );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(cache_entries(&dir), Vec::<PathBuf>::new());
+    assert_eq!(support::cache_entries(&dir), Vec::<PathBuf>::new());
 
     // -C cache-config: its directory and its limits. Past the file count,
     // the least recently used entries go, down to 70% of it.
@@ -447,12 +433,12 @@ fn cache_flags_and_bound() {
     for (n, program) in programs.iter().enumerate() {
         let out = output(wasmdebug().args(["-C", &config_flag, program]));
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        let count = cache_entries(&entries).len();
+        let count = support::cache_entries(&entries).len();
         assert!(count <= 3, "{n}: {count} entries");
         assert!(count >= 1, "{n}: the newest entry stays");
     }
     assert_eq!(
-        cache_entries(&dir),
+        support::cache_entries(&dir),
         Vec::<PathBuf>::new(),
         "nothing in the default place"
     );

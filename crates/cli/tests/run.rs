@@ -2,8 +2,6 @@
 
 mod support;
 
-use std::path::PathBuf;
-
 use support::{Debuggee, output, scratch_dir, stderr, stdout, wasmdebug};
 
 const BASIC_OUTPUT: &str = "factorial(5) = 120\nsum = 110\ncounter = 4\n";
@@ -265,20 +263,6 @@ fn gdbstub_without_the_feature_says_how_to_get_one() {
     assert_eq!(stdout(&out), "", "the program never ran");
 }
 
-/// The compiled-code files in a cache directory.
-fn cache_entries(dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|list| {
-            list.filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .collect()
-        })
-        .unwrap_or_default();
-    entries.retain(|path| path.extension().is_some_and(|ext| ext == "cwasm"));
-    entries.sort();
-    entries
-}
-
 #[test]
 fn compiled_code_is_cached_reused_and_replaced_when_bad() {
     let cache = scratch_dir("cache");
@@ -291,14 +275,14 @@ fn compiled_code_is_cached_reused_and_replaced_when_bad() {
     };
     let first = run();
     assert_eq!(stdout(&first), BASIC_OUTPUT, "{}", stderr(&first));
-    let entries = cache_entries(&cache);
+    let entries = support::cache_entries(&cache);
     assert_eq!(entries.len(), 1, "{entries:?}");
     let written = std::fs::metadata(&entries[0]).unwrap();
 
     // A second run loads the entry rather than compiling and storing again
     // (a stored entry is a new file), and marks it as recently used.
     assert_eq!(stdout(&run()), BASIC_OUTPUT);
-    assert_eq!(cache_entries(&cache), entries);
+    assert_eq!(support::cache_entries(&cache), entries);
     let reused = std::fs::metadata(&entries[0]).unwrap();
     use std::os::unix::fs::MetadataExt;
     assert_eq!(reused.ino(), written.ino());
@@ -320,7 +304,7 @@ fn compiled_code_is_cached_reused_and_replaced_when_bad() {
             .arg(Debuggee::C.path()),
     );
     assert_eq!(stdout(&debugged), BASIC_OUTPUT, "{}", stderr(&debugged));
-    assert_eq!(cache_entries(&cache).len(), 3);
+    assert_eq!(support::cache_entries(&cache).len(), 3);
 }
 
 #[test]

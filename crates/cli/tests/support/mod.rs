@@ -290,6 +290,20 @@ pub fn output_within(command: &mut Command, limit: std::time::Duration) -> Outpu
     output
 }
 
+/// The compiled-code files in a cache directory, sorted.
+pub fn cache_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|list| {
+            list.filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    entries.retain(|path| path.extension().is_some_and(|ext| ext == "cwasm"));
+    entries.sort();
+    entries
+}
+
 /// The address in the CLI's `Debugger listening on ADDR` line, if `line`
 /// is that line.
 pub fn listening_address(line: &str) -> Option<&str> {
