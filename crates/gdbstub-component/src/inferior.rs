@@ -1,5 +1,7 @@
 //! The inferior (GDB's word for the program being debugged): the debuggee behind its handle, with what we cache about it.
 
+use std::collections::BTreeMap;
+
 use crate::addr::MemoryIndex;
 use crate::wasmdebug::debugger::debuggee::{
     Access, CodeLocation, Debuggee, Error, Frame, InstanceInfo, MemoryRange, ModuleInfo,
@@ -234,22 +236,23 @@ impl Inferior {
         if self.stop.memories.is_none() {
             let current = self.innermost_frame().ok().map(|frame| frame.instance);
             let instances = self.instances()?;
-            let shown = |(index, instance): (usize, &InstanceInfo)| {
-                let index = index as u32;
-                let module = instance.module;
-                let newest = instances
-                    .iter()
-                    .rposition(|other| other.module == module)
-                    .map(|i| i as u32);
-                let in_use = current.filter(|&c| {
-                    instances
-                        .get(c as usize)
-                        .is_some_and(|i| i.module == module)
-                });
-                match in_use.or(newest) == Some(index) {
-                    true => instance.memories,
-                    false => 0,
-                }
+            // The instance shown for each module: the newest, unless the
+            // program is in another.
+            let mut shown = BTreeMap::new();
+            for (index, instance) in instances.iter().enumerate() {
+                shown.insert(instance.module, index);
+            }
+            if let Some(index) = current.map(|current| current as usize)
+                && let Some(instance) = instances.get(index)
+            {
+                shown.insert(instance.module, index);
+            }
+            let shown = |(index, instance): (usize, &InstanceInfo)| match shown
+                .get(&instance.module)
+                == Some(&index)
+            {
+                true => instance.memories,
+                false => 0,
             };
             let index = MemoryIndex::new(instances.iter().enumerate().map(shown));
             self.stop.memory_sizes = vec![None; index.len()];
