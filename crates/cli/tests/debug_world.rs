@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use support::pattern::{Vars, matches, substitute};
+use support::pattern::{Vars, check_script_lines, matches, substitute};
 use support::{Debuggee, output_within, stderr, stdout, test_debugger, wasmdebug};
 
 const BASIC_OUTPUT: &str = "factorial(5) = 120\nsum = 110\ncounter = 4\n";
@@ -73,19 +73,8 @@ fn check_file(
     };
 
     // The component's lines, in command order; the host may print others.
-    let mut lines = err_text.lines();
-    for (text, (_, pattern)) in commands.iter().zip(script) {
-        let prefix = format!("{text} -> ");
-        let actual = lines
-            .by_ref()
-            .find_map(|line| line.strip_prefix(&prefix))
-            .unwrap_or("<no line>");
-        assert!(
-            matches(pattern, actual, vars),
-            "`{text}`: expected `{pattern}`, got `{actual}`\n{}",
-            context()
-        );
-    }
+    let patterns: Vec<&str> = script.iter().map(|(_, pattern)| *pattern).collect();
+    check_script_lines(&commands, &patterns, &err_text, vars, context);
     assert!(
         matches(expected_stdout, &out_text, vars),
         "stdout: expected {expected_stdout:?}\n{}",

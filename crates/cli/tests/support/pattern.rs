@@ -21,6 +21,32 @@ pub fn substitute(command: &str, vars: &Vars) -> String {
     text
 }
 
+/// Checks the test debugger's output (its lines are `COMMAND -> RESULT`,
+/// among others the host may print): for each of `commands`, in order, the
+/// next line of that command has a result that matches its `patterns`
+/// entry. `context` says what ran, for the failure message.
+pub fn check_script_lines(
+    commands: &[String],
+    patterns: &[&str],
+    output: &str,
+    vars: &mut Vars,
+    context: impl Fn() -> String,
+) {
+    let mut lines = output.lines();
+    for (text, pattern) in commands.iter().zip(patterns) {
+        let prefix = format!("{text} -> ");
+        let actual = lines
+            .by_ref()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .unwrap_or("<no line>");
+        assert!(
+            matches(pattern, actual, vars),
+            "`{text}`: expected `{pattern}`, got `{actual}`\n{}",
+            context()
+        );
+    }
+}
+
 /// Whether `text` matches `pattern`; on success the captures join `vars`.
 pub fn matches(pattern: &str, text: &str, vars: &mut Vars) -> bool {
     let mut trial = vars.clone();
