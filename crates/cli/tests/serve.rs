@@ -4,6 +4,7 @@
 mod support;
 
 use support::http::Server;
+use support::pattern::{Vars, check_script_lines, substitute};
 
 #[test]
 fn concurrent_requests_are_answered() {
@@ -65,6 +66,106 @@ fn what_is_not_a_handler_is_refused_in_one_line() {
         support::http_handler(),
         "`wasi:cli/environment@0.2.12`, but a matching implementation was not found",
     );
+}
+
+/// Serves under the scripted test debugger running `script`, while one
+/// client thread sends GETs for `paths` in turn; waits for the server to
+/// end (the script kills it, or it is killed once the client is done),
+/// checks the script's lines, and returns the responses.
+fn scripted_session(
+    script: &[(&str, &str)],
+    paths: &[&'static str],
+    vars: &mut Vars,
+) -> Vec<(u16, String)> {
+    let commands: Vec<String> = script
+        .iter()
+        .map(|(command, _)| substitute(command, vars))
+        .collect();
+    let mut options = vec![format!("debugger={}", support::test_debugger().display())];
+    options.extend(commands.iter().map(|command| format!("arg={command}")));
+    let options: Vec<&str> = options.iter().flat_map(|option| ["-D", option]).collect();
+    let mut server = Server::start(&options);
+    let http = server.http;
+    let paths = paths.to_vec();
+    let client = std::thread::spawn(move || {
+        paths
+            .iter()
+            .map(|path| support::http::get(http, path))
+            .collect::<Vec<_>>()
+    });
+    let responses = client.join().unwrap();
+    if script.iter().any(|(command, _)| *command == "kill") {
+        assert_eq!(server.wait(), Some(137), "{}", server.stderr());
+    }
+    let stderr = server.stderr();
+    let patterns: Vec<&str> = script.iter().map(|(_, pattern)| *pattern).collect();
+    check_script_lines(&commands, &patterns, &stderr, vars, || {
+        format!("script: {commands:#?}\nstderr:\n{stderr}")
+    });
+    responses
+}
+
+/// The debug world as a server shows it: a breakpoint stops every request,
+/// each request runs in new instances (those of the one before are gone),
+/// a trapping request stops, gets a 500 and spoils nothing, and a
+/// watchpoint on an ended request's memory never goes off.
+#[test]
+fn every_request_runs_in_new_instances_under_the_debug_world() {
+    // One request, to learn which instance runs `greeting` and how many
+    // instances a request makes: both the same on every run.
+    let mut vars = Vars::new();
+    let learn = [
+        ("break greeting", "ok *"),
+        ("continue", "paused(breakpoint)"),
+        ("frames 1", "#0 func * at *, instance {first}, *"),
+        ("instances", "{per_request}: *"),
+    ];
+    let responses = scripted_session(&learn, &["/learn"], &mut vars);
+    assert_eq!(responses, [(200, "hello /learn\n".to_string())]);
+    let number = |name: &str| vars[name].parse::<u32>().unwrap();
+    let (first, per_request) = (number("first"), number("per_request"));
+    // Requests /one, /trap and /two run in instances `first`, `first + k`
+    // and `first + 2k`.
+    vars.insert("trapped".into(), (first + per_request).to_string());
+    vars.insert("second".into(), (first + 2 * per_request).to_string());
+    vars.insert("total".into(), (3 * per_request).to_string());
+
+    let script = [
+        ("break greeting", "ok *"),
+        ("continue", "paused(breakpoint)"),
+        (
+            "frames 1",
+            "#0 func * (*greeting) at {at}, instance {first}, *",
+        ),
+        // Low memory, below Rust's stack: nothing touches it.
+        ("watch write {first} 0 1024 4", "ok"),
+        ("continue", "paused(breakpoint)"),
+        (
+            "frames 1",
+            "#0 func * (*greeting) at {at}, instance {trapped}, *",
+        ),
+        ("continue", "paused(trap(*unreachable*))"),
+        ("continue", "paused(breakpoint)"),
+        (
+            "frames 1",
+            "#0 func * (*greeting) at {at}, instance {second}, *",
+        ),
+        ("read {first} 0 1024 4", "error: bad-index"),
+        ("memory-size {second} 0", "* bytes, page 65536"),
+        ("instances", "{total}: *"),
+        ("unbreak greeting", "ok *"),
+        ("resume", "ok"),
+        ("sleep 2000", "ok"),
+        ("interrupt", "ok"),
+        ("wait", "paused(interrupted)"),
+        ("frames", ""),
+        ("kill", "ok"),
+        ("state", "exited(137)"),
+    ];
+    let responses = scripted_session(&script, &["/one", "/trap", "/two", "/three"], &mut vars);
+    let statuses: Vec<u16> = responses.iter().map(|(status, _)| *status).collect();
+    assert_eq!(statuses, [200, 500, 200, 200], "{responses:?}");
+    assert_eq!(responses[3].1, "hello /three\n");
 }
 
 #[cfg(feature = "gdbstub")]
@@ -201,11 +302,8 @@ mod under_lldb {
             ],
         );
         assert_eq!(responses[0].0, 500, "{lldb}");
-        // The server goes on, but Wasmtime 48 poisons a store on any trap,
-        // and under a debugger every request shares one: later requests
-        // cannot enter the component (a known limit, in the README).
-        assert_eq!(responses[1].0, 500, "{lldb}");
-        assert!(server.stderr().contains("cannot enter component instance"));
+        // The next request gets a store of its own: the trap spoils nothing.
+        assert_eq!(responses[1], (200, "hello /after\n".into()), "{lldb}");
         assert_eq!(server.wait(), Some(137), "{}", server.stderr());
     }
 }

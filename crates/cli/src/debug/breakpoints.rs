@@ -76,6 +76,13 @@ impl Breakpoints {
         }
     }
 
+    /// What Wasmtime must do to bring a fresh store to these breakpoints,
+    /// in single-step mode or not.
+    pub fn arm(&self, single_step: bool) -> Vec<Edit> {
+        let mode = single_step.then_some(Edit::SingleStep(true));
+        mode.into_iter().chain(self.each(Edit::Add)).collect()
+    }
+
     /// Forgets every breakpoint, and returns what Wasmtime must do.
     pub fn clear(&mut self) -> Vec<Edit> {
         let set = std::mem::take(&mut self.set);
@@ -87,20 +94,22 @@ impl Breakpoints {
     /// Every breakpoint out of Wasmtime's set, then `between`, then every
     /// breakpoint back in: each pc is patched afresh.
     fn rearm(&self, between: Vec<Edit>) -> Vec<Edit> {
-        let each = |edit: fn(Module, u32) -> Edit| {
-            self.set
-                .iter()
-                .map(move |(&(_, pc), (module, _))| edit(module.clone(), pc))
-        };
-        each(Edit::Remove)
+        self.each(Edit::Remove)
             .chain(between)
-            .chain(each(Edit::Add))
+            .chain(self.each(Edit::Add))
             .collect()
+    }
+
+    /// `edit` of every breakpoint.
+    fn each(&self, edit: fn(Module, u32) -> Edit) -> impl Iterator<Item = Edit> + '_ {
+        self.set
+            .iter()
+            .map(move |(&(_, pc), (module, _))| edit(module.clone(), pc))
     }
 }
 
-/// Applies `edits` to a paused store in one editing session, so the code
-/// is re-published once.
+/// Applies `edits` to a store that is not running (paused, or not started)
+/// in one editing session, so the code is re-published once.
 pub fn apply<T>(store: &mut StoreContextMut<'_, T>, edits: Vec<Edit>) -> wasmtime::Result<()> {
     if edits.is_empty() {
         return Ok(());

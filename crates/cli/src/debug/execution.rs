@@ -16,7 +16,7 @@ use std::task::{Context, Waker};
 use anyhow::{Result, anyhow};
 use wasmtime::{Engine, Module};
 
-use super::breakpoints::{self, Breakpoints, Edit};
+use super::breakpoints::{self, Edit};
 use super::frames::Paused;
 use super::handler::{Mailbox, Mode, Order, Panicked, Stop};
 use super::runner::{Polled, ProgramFuture, Readiness, Returned, Runner};
@@ -98,7 +98,6 @@ pub struct Execution<T: 'static> {
     state: State,
     runner: Runner<T>,
     slices: SliceTimer,
-    breakpoints: Breakpoints,
 }
 
 enum State {
@@ -108,7 +107,7 @@ enum State {
 }
 
 impl<T: Send + 'static> Execution<T> {
-    /// Starts `program`, whose store `handler::prepare_store` set up with
+    /// Starts `program`, whose stores `handler::prepare_store` sets up with
     /// `mailbox`, and runs it to its first instruction, where it pauses
     /// with `Stop::Entry`. An error means the program could not start (for
     /// example a missing import).
@@ -130,7 +129,6 @@ impl<T: Send + 'static> Execution<T> {
             mailbox,
             state: State::Exited(0),
             runner: Runner::spawn()?,
-            breakpoints: Breakpoints::default(),
         };
         match execution.runner.poll_here(program, &execution.mailbox) {
             Polled::Paused(program) => {
@@ -200,8 +198,8 @@ impl<T: Send + 'static> Execution<T> {
     pub fn edit_breakpoint(&mut self, module: &Module, pc: u32, add: bool) -> Result<(), Failure> {
         self.check_paused()?;
         let edits = match add {
-            true => self.breakpoints.add(module, pc),
-            false => self.breakpoints.remove(module, pc),
+            true => self.mailbox.breakpoints().add(module, pc),
+            false => self.mailbox.breakpoints().remove(module, pc),
         };
         self.apply(edits)
     }
@@ -231,7 +229,8 @@ impl<T: Send + 'static> Execution<T> {
         let single_steps = mode.single_steps();
         if self.mailbox.mode().single_steps() != single_steps {
             // Switching modes patches the code, so only do it on a change.
-            self.apply(self.breakpoints.single_step(single_steps))?;
+            let edits = self.mailbox.breakpoints().single_step(single_steps);
+            self.apply(edits)?;
         }
         self.mailbox.set_mode(mode);
         if mode == Mode::Watch {
@@ -294,7 +293,7 @@ impl<T: Send + 'static> Execution<T> {
                 StateView::Paused(_) => {
                     // Events no longer pause the program, but breakpoints
                     // would still cost a handler call each: remove them.
-                    let edits = self.breakpoints.clear();
+                    let edits = self.mailbox.breakpoints().clear();
                     self.apply(edits).map_err(cannot_finish)?;
                     self.mailbox.watches().clear();
                     self.resume(ResumeMode::Continue).map_err(cannot_finish)?;

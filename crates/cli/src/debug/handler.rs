@@ -8,17 +8,17 @@
 
 use std::any::Any;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 
 use tokio::sync::Notify;
 
 use anyhow::{Result, bail};
-use wasmtime::{DebugEvent, DebugHandler, StoreContextMut};
+use wasmtime::{AsContextMut, DebugEvent, DebugHandler, StoreContextMut};
 use wasmtime_wasi::I32Exit;
 
-use super::breakpoints;
+use super::breakpoints::{self, Breakpoints};
 use super::frames::Paused;
 use super::panics::{contain, lock};
 use super::watch::{Hit, Watches};
@@ -83,6 +83,12 @@ pub struct Mailbox<T: 'static> {
     /// program yields at its next epoch check, to go on on the runner.
     slice_over: AtomicBool,
     watches: Mutex<Watches>,
+    /// The debugger's breakpoints, which every store the program gets
+    /// receives (see `prepare_store`).
+    breakpoints: Mutex<Breakpoints>,
+    /// How many stores `prepare_store` has readied: the number of the
+    /// program's current store. A server gets a fresh store per request.
+    stores: AtomicU64,
     /// Notified by `interrupt` and `kill`, for a program that waits in the
     /// host, where no epoch check runs (a server between requests).
     called: Notify,
@@ -110,7 +116,7 @@ impl<T> Default for Slots<T> {
 }
 
 impl<T> Mailbox<T> {
-    fn new() -> Mailbox<T> {
+    pub fn new() -> Mailbox<T> {
         Mailbox {
             slots: Mutex::default(),
             interrupt: AtomicBool::default(),
@@ -118,6 +124,8 @@ impl<T> Mailbox<T> {
             detached: AtomicBool::default(),
             slice_over: AtomicBool::default(),
             watches: Mutex::default(),
+            breakpoints: Mutex::default(),
+            stores: AtomicU64::default(),
             called: Notify::new(),
         }
     }
@@ -157,6 +165,16 @@ impl<T> Mailbox<T> {
 
     pub fn watches(&self) -> MutexGuard<'_, Watches> {
         lock(&self.watches)
+    }
+
+    pub fn breakpoints(&self) -> MutexGuard<'_, Breakpoints> {
+        lock(&self.breakpoints)
+    }
+
+    /// The number of the program's current store: items of an earlier
+    /// store (a server's earlier request) are gone.
+    pub fn store_number(&self) -> u64 {
+        self.stores.load(Ordering::Relaxed)
     }
 
     /// Readies a resume: no interrupt or slice expiry left from the last
@@ -259,7 +277,7 @@ impl<T: Send + 'static> DebugHandler for Handler<T> {
         let mailbox = self.0.clone();
         async move {
             if let Some(stop) = stop {
-                park(&mailbox, stop, Paused::new(store, overflowed)).await;
+                park(&mailbox, stop, store, overflowed).await;
             }
         }
     }
@@ -268,7 +286,14 @@ impl<T: Send + 'static> DebugHandler for Handler<T> {
 /// Parks the program at `stop` and serves the debugger's orders, each time
 /// the program's future is polled, until told to resume. The debug handler
 /// parks here at debug events, and a server between requests (`server`).
-pub async fn park<T>(mailbox: &Mailbox<T>, stop: Stop, mut paused: Paused<'_, T>) {
+/// `overflowed`: see `Paused`.
+pub async fn park<T>(
+    mailbox: &Mailbox<T>,
+    stop: Stop,
+    store: StoreContextMut<'_, T>,
+    overflowed: bool,
+) {
+    let mut paused = Paused::new(store, overflowed, mailbox.store_number());
     mailbox.slots().stop = Some(stop);
     loop {
         // Pending until the debugger posts an order and polls us.
@@ -293,11 +318,17 @@ pub async fn park<T>(mailbox: &Mailbox<T>, stop: Stop, mut paused: Paused<'_, T>
     }
 }
 
-/// Configures `store` for debugging: the debug handler, epoch-based
-/// interrupts, and single-step mode so the first instruction pauses.
-/// Returns the mailbox its handler reports to.
-pub fn prepare_store<T: Send + 'static>(store: &mut wasmtime::Store<T>) -> Result<Arc<Mailbox<T>>> {
-    let mailbox = Arc::new(Mailbox::new());
+/// Readies `store` for debugging with `mailbox`: the debug handler,
+/// epoch-based interrupts, and the debugger's breakpoints and mode (at the
+/// start, single-step, so the first instruction pauses). The store becomes
+/// the program's current one: call this for each store the program gets.
+pub fn prepare_store<T: Send + 'static>(
+    store: &mut wasmtime::Store<T>,
+    mailbox: &Arc<Mailbox<T>>,
+) -> Result<()> {
+    if store.edit_breakpoints().is_none() {
+        bail!("the engine was not configured for guest debugging");
+    }
     store.set_debug_handler(Handler(mailbox.clone()));
     // The engine's epoch only moves on `interrupt`, `kill` and the end of a
     // continue's slice; a deadline of one tick means the next check after
@@ -315,9 +346,9 @@ pub fn prepare_store<T: Send + 'static>(store: &mut wasmtime::Store<T>) -> Resul
         }
         Ok(wasmtime::UpdateDeadline::Continue(1))
     });
-    match store.edit_breakpoints() {
-        Some(mut edit) => edit.single_step(true)?,
-        None => bail!("the engine was not configured for guest debugging"),
-    }
-    Ok(mailbox)
+    let edits = mailbox.breakpoints().arm(mailbox.mode().single_steps());
+    breakpoints::apply(&mut store.as_context_mut(), edits)?;
+    let number = mailbox.stores.fetch_add(1, Ordering::Relaxed) + 1;
+    mailbox.watches().enter_store(number);
+    Ok(())
 }

@@ -160,9 +160,15 @@ impl<T: Send + 'static> Host<T> {
         if index as usize >= self.inventory.instances().len() {
             self.inventory.refresh(&mut self.execution)?;
         }
-        let instance = self.inventory.instance(index).ok_or(Error::BadIndex)?;
-        let instance = instance.instance;
-        self.inspect(move |paused| request(&mut paused.store, instance))
+        let known = *self.inventory.instance(index).ok_or(Error::BadIndex)?;
+        self.inspect(move |paused| {
+            // The program has moved on to another store (a server's next
+            // request): this instance is gone.
+            if known.store != paused.store_number {
+                return Err(Error::BadIndex.into());
+            }
+            request(&mut paused.store, known.instance)
+        })
     }
 
     /// The module at `index`. Any state: modules seen at a stop stay known;
@@ -177,13 +183,13 @@ impl<T: Send + 'static> Host<T> {
         Ok(self.inventory.module(index).ok_or(Error::BadIndex)?.clone())
     }
 
-    /// The inventory index of a frame's instance.
-    fn instance_index(&mut self, instance: Instance) -> HostResult<u32> {
-        if let Some(index) = self.inventory.instance_index(instance) {
+    /// The inventory index of a frame's instance, of store number `store`.
+    fn instance_index(&mut self, instance: Instance, store: u64) -> HostResult<u32> {
+        if let Some(index) = self.inventory.instance_index(instance, store) {
             return Ok(index);
         }
         self.inventory.refresh(&mut self.execution)?;
-        match self.inventory.instance_index(instance) {
+        match self.inventory.instance_index(instance, store) {
             Some(index) => Ok(index),
             None => Err(HostError::Broken(anyhow::anyhow!(
                 "a frame's instance is not in the store's instance list"
@@ -219,14 +225,16 @@ impl<T: Send + 'static> Host<T> {
             address,
             length,
         } = range;
-        let instance = self.inspect_instance(instance, move |store, instance| {
+        self.inspect_instance(instance, move |store, instance| {
             instance
                 .debug_memory(&mut *store, memory)
                 .ok_or(Error::BadIndex)?;
-            Ok(instance)
+            Ok(())
         })?;
+        let known = self.inventory.instance(instance).ok_or(Error::BadIndex)?;
         let range = watch::Range {
-            instance,
+            instance: known.instance,
+            store: known.store,
             memory,
             address,
             length,
@@ -238,7 +246,7 @@ impl<T: Send + 'static> Host<T> {
 
     /// A watchpoint hit as the debugger set it.
     fn watch_hit(&mut self, hit: Hit) -> wasmtime::Result<wit::WatchHit> {
-        let instance = match self.instance_index(hit.range.instance) {
+        let instance = match self.instance_index(hit.range.instance, hit.range.store) {
             Ok(index) => index,
             Err(_) => wasmtime::bail!("a watchpoint's instance is not in the instance list"),
         };
@@ -293,6 +301,8 @@ enum FrameSlot {
 /// A frame as the store describes it, before indices are assigned.
 struct RawFrame {
     instance: Instance,
+    /// The number of the store it lives in.
+    store: u64,
     module: Module,
     defined_function: u32,
     pc: u32,
@@ -314,6 +324,7 @@ fn raw_frames<T>(paused: &mut Paused<'_, T>, count: usize) -> HostResult<Vec<Raw
         let instance = frame.instance(&mut *store)?;
         raw.push(RawFrame {
             instance,
+            store: paused.store_number,
             module: instance.module(&*store).clone(),
             defined_function: function.as_u32(),
             pc: pc.raw(),
@@ -444,7 +455,7 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
         let raw = self.inspect(move |paused| raw_frames(paused, count))?;
         let mut frames = Vec::with_capacity(raw.len());
         for frame in raw {
-            let instance = self.instance_index(frame.instance)?;
+            let instance = self.instance_index(frame.instance, frame.store)?;
             let module = self.inventory.module_index(&frame.module);
             frames.push(Frame {
                 instance,

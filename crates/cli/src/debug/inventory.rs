@@ -1,6 +1,8 @@
 //! The modules and instances the debugger has been told about, under the
 //! indices it was given: both lists only grow, so an index, once given
-//! out, always means the same thing.
+//! out, always means the same thing. An instance lives in one of the
+//! program's stores; once the program has moved on to another (a server,
+//! at its next request), the instance is gone but keeps its index.
 
 use wasmtime::{AsContextMut, Instance, Module};
 
@@ -16,6 +18,10 @@ pub struct Inventory {
     component: bool,
     modules: Vec<KnownModule>,
     instances: Vec<KnownInstance>,
+    /// The number of the store the instance list last caught up with, and
+    /// how many of its instances the list has.
+    store: u64,
+    known_in_store: usize,
 }
 
 pub struct KnownModule {
@@ -31,6 +37,8 @@ pub struct KnownModule {
 #[derive(Clone, Copy)]
 pub struct KnownInstance {
     pub instance: Instance,
+    /// The number of the store it lives in (see `Mailbox::store_number`).
+    pub store: u64,
     pub module: u32,
     pub memories: u32,
     pub globals: u32,
@@ -45,6 +53,8 @@ impl Inventory {
             component,
             modules: Vec::new(),
             instances: Vec::new(),
+            store: 0,
+            known_in_store: 0,
         }
     }
 
@@ -53,28 +63,39 @@ impl Inventory {
         &mut self,
         execution: &mut Execution<T>,
     ) -> Result<(), Failure> {
-        let known_instances = self.instances.len();
-        let (modules, new_instances) = execution.inspect(move |paused| {
+        let (known_store, known_in_store) = (self.store, self.known_in_store);
+        let (store, modules, new_instances) = execution.inspect(move |paused| {
             let modules = paused.store.as_context_mut().debug_all_modules();
             let instances = paused.store.as_context_mut().debug_all_instances();
+            // Of a store the list has not seen, every instance is new.
+            let known = match paused.store_number == known_store {
+                true => known_in_store,
+                false => 0,
+            };
             let new_instances: Vec<_> = instances
                 .into_iter()
-                .skip(known_instances)
+                .skip(known)
                 .map(|instance| {
                     let module = instance.module(&paused.store).clone();
                     let sizes = index_space_sizes(paused, &instance);
                     (instance, module, sizes)
                 })
                 .collect();
-            (modules, new_instances)
+            (paused.store_number, modules, new_instances)
         })?;
         for module in modules {
             self.module_index(&module);
         }
+        if store != self.store {
+            self.store = store;
+            self.known_in_store = 0;
+        }
+        self.known_in_store += new_instances.len();
         for (instance, module, (memories, globals, tables, functions)) in new_instances {
             let module = self.module_index(&module);
             self.instances.push(KnownInstance {
                 instance,
+                store,
                 module,
                 memories,
                 globals,
@@ -134,13 +155,13 @@ impl Inventory {
         }
     }
 
-    /// The index of `instance`, if the list has it.
-    pub fn instance_index(&self, instance: Instance) -> Option<u32> {
+    /// The index of `instance`, of store number `store`, if the list has it.
+    pub fn instance_index(&self, instance: Instance, store: u64) -> Option<u32> {
         let id = instance.debug_index_in_store();
-        let index = self
-            .instances
-            .iter()
-            .position(|known| known.instance.debug_index_in_store() == id)?;
+        // The newest first: a frame's instance is of the current store.
+        let index = self.instances.iter().rposition(|known| {
+            known.store == store && known.instance.debug_index_in_store() == id
+        })?;
         Some(index as u32)
     }
 

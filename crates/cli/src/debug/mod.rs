@@ -197,7 +197,8 @@ fn start_program(
 ) -> Result<Execution<WasiP1Ctx>> {
     let linkers = Linkers::new(engine)?;
     let mut store = Store::new(engine, wasi);
-    let mailbox = handler::prepare_store(&mut store)?;
+    let mailbox = Arc::new(handler::Mailbox::new());
+    handler::prepare_store(&mut store, &mailbox)?;
     // Registering the code before it runs makes breakpoints patch the code
     // that will execute (for a component, its modules' shared code).
     match program {

@@ -1,13 +1,18 @@
-//! A server as the debuggee: every request runs in the one debug store, and
+//! A server as the debuggee: one debug session over every request, and
 //! the debugger can stop the server between requests.
 //!
 //! The program future is the server's loop, which handles one request at a
-//! time in the same store, so breakpoints, the inventory and the indices the
-//! debugger was given hold for every request (the store's instances grow by
-//! one component instance per request). Between requests the loop waits in
-//! the host, where no epoch check runs: `Between::next` waits for the next
-//! request or for a call from the debugger, and parks there itself when it
-//! is an `interrupt`: a stop with no frames.
+//! time, each in a fresh store that `Between::prepare` readies with the
+//! debugger's breakpoints and mode: a request that traps cannot spoil the
+//! next (Wasmtime refuses to enter a component again in a store where one
+//! trapped), and a long session holds one request's memory, not all of
+//! them. The debugger learns each request's instances as new ones; those
+//! of the previous request are gone once the next one starts.
+//!
+//! Between requests the loop waits in the host, where no epoch check runs:
+//! `Between::next` waits for the next request or for a call from the
+//! debugger, and parks there itself when it is an `interrupt`: a stop with
+//! no frames.
 
 use std::future::Future;
 use std::pin::pin;
@@ -20,28 +25,37 @@ use wasmtime::component::Component;
 use wasmtime::{AsContextMut, Engine, Store};
 
 use super::execution::{Execution, KILLED_EXIT_STATUS};
-use super::frames::Paused;
 use super::handler::{self, Mailbox, Stop, park};
 use super::inventory::Inventory;
 use super::{DebuggerSetup, debug};
 use crate::run::Ending;
 
-/// What the server loop needs from the debugger between requests.
+/// What the server loop needs from the debugger.
 pub struct Between<T: 'static> {
     mailbox: Arc<Mailbox<T>>,
+    component: Component,
 }
 
 impl<T: Send + 'static> Between<T> {
+    /// Readies a fresh store for the next request (or, the first, for the
+    /// wait before any): it becomes the program's current store.
+    pub fn prepare(&self, mut store: Store<T>) -> Result<Store<T>> {
+        // Registered before it runs, so breakpoints patch the code that
+        // will execute.
+        store.debug_register_component(&self.component)?;
+        handler::prepare_store(&mut store, &self.mailbox)?;
+        Ok(store)
+    }
+
     /// Parks at the server's start (`stop.entry`, no frames: no request
     /// has run yet) until the debugger resumes.
     pub async fn entry(&self, store: &mut Store<T>) {
-        let paused = Paused::new(store.as_context_mut(), false);
-        park(&self.mailbox, Stop::Entry, paused).await;
+        park(&self.mailbox, Stop::Entry, store.as_context_mut(), false).await;
     }
 
     /// The next request, or `None` once the debugger has killed the server
     /// (or `requests` has ended). An `interrupt` meanwhile parks here, with
-    /// `stop.interrupted` and no frames.
+    /// `stop.interrupted` and no frames, in `store`: the last request's.
     pub async fn next<R>(
         &self,
         store: &mut Store<T>,
@@ -52,8 +66,13 @@ impl<T: Send + 'static> Between<T> {
                 return None;
             }
             if self.mailbox.take_interrupt() {
-                let paused = Paused::new(store.as_context_mut(), false);
-                park(&self.mailbox, Stop::Interrupted, paused).await;
+                park(
+                    &self.mailbox,
+                    Stop::Interrupted,
+                    store.as_context_mut(),
+                    false,
+                )
+                .await;
                 continue;
             }
             // A call left over from a run that already stopped (an
@@ -76,26 +95,25 @@ impl<T: Send + 'static> Between<T> {
 }
 
 /// Debugs a server, and returns the exit status for the process. `server`
-/// is its loop, given the store (set up for debugging, with `component`
-/// registered so breakpoints patch every instance of it) and `Between`; it
-/// returns `Ok` once `Between::next` says the server is over.
+/// is its loop, given `Between`, which readies every store it makes for
+/// `component`; it returns `Ok` once `Between::next` says the server is
+/// over.
 pub fn serve<T, F>(
     engine: &Engine,
-    mut store: Store<T>,
     component: &Component,
     setup: DebuggerSetup,
-    server: impl FnOnce(Store<T>, Between<T>) -> F,
+    server: impl FnOnce(Between<T>) -> F,
 ) -> Result<i32>
 where
     T: Send + 'static,
     F: Future<Output = Result<()>> + Send + 'static,
 {
-    let mailbox = handler::prepare_store(&mut store)?;
-    store.debug_register_component(component)?;
+    let mailbox = Arc::new(Mailbox::new());
     let between = Between {
         mailbox: mailbox.clone(),
+        component: component.clone(),
     };
-    let server = server(store, between);
+    let server = server(between);
     let program = Box::pin(async move {
         server.await?;
         Ok(Ending::Exited(KILLED_EXIT_STATUS))

@@ -29,6 +29,8 @@ pub enum Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Range {
     pub instance: Instance,
+    /// The number of the store the instance lives in.
+    pub store: u64,
     /// In the instance's memory index space.
     pub memory: u32,
     pub address: u64,
@@ -61,11 +63,29 @@ pub struct Watches {
     accesses: HashMap<u64, Arc<HashMap<u32, Vec<Access>>>>,
     /// An access found before its instruction ran, reported after.
     pending: Option<Hit>,
+    /// The number of the program's current store. Watchpoints on the
+    /// memory of an earlier store (a server's earlier request) stay set,
+    /// but can never go off.
+    store: u64,
 }
 
 impl Watches {
+    /// Whether no watchpoint can go off.
     pub fn is_empty(&self) -> bool {
-        self.set.is_empty()
+        self.live().next().is_none()
+    }
+
+    /// The program has moved to store `number`.
+    pub fn enter_store(&mut self, number: u64) {
+        self.store = number;
+        self.pending = None;
+    }
+
+    /// The watchpoints on memory of the current store.
+    fn live(&self) -> impl Iterator<Item = &Watchpoint> {
+        self.set
+            .iter()
+            .filter(|watch| watch.range.store == self.store)
     }
 
     /// Adds one reference to a watchpoint.
@@ -106,14 +126,22 @@ impl Watches {
     /// while the program was paused. Call before every resume.
     pub fn refresh<T>(&mut self, store: &mut StoreContextMut<'_, T>) {
         self.pending = None;
-        for watch in &mut self.set {
-            watch.copy = watched_bytes(store, &watch.range);
+        let current = self.store;
+        for watch in self.set.iter_mut() {
+            if watch.range.store == current {
+                watch.copy = watched_bytes(store, &watch.range);
+            }
         }
     }
 
     /// At an event in single-step mode, before the next instruction runs:
     /// the watchpoint the last instruction set off, if any.
     pub fn check<T>(&mut self, store: &mut StoreContextMut<'_, T>) -> Option<Hit> {
+        // All on an ended request's memory: a run until the next resume
+        // stays in single-step mode, so this must be cheap.
+        if self.is_empty() {
+            return None;
+        }
         if let Some(hit) = self.pending.take() {
             self.refresh(store);
             return Some(hit);
@@ -128,8 +156,7 @@ impl Watches {
 
     /// A write watchpoint whose bytes differ from the copy.
     fn changed<T>(&mut self, store: &mut StoreContextMut<'_, T>) -> Option<Hit> {
-        self.set
-            .iter()
+        self.live()
             .filter(|watch| watch.kind != Kind::Read)
             .find(|watch| watched_bytes(store, &watch.range) != watch.copy)
             .map(|watch| Hit {
@@ -157,7 +184,7 @@ impl Watches {
             } else {
                 Kind::Read
             };
-            let touched = self.set.iter().find(|watch| {
+            let touched = self.live().find(|watch| {
                 watch.range.instance.debug_index_in_store() == instance.debug_index_in_store()
                     && watch.range.memory == access.memory
                     && matches!(

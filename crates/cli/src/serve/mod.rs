@@ -1,10 +1,10 @@
 //! `wasmdebug serve`: an HTTP server whose requests a `wasi:http/proxy`
 //! component handles, as `wasmtime serve` does, plain or under a debugger.
 //!
-//! Plain, every request gets a fresh store and instance, and requests run
+//! Every request gets a fresh store and instance. Plain, requests run
 //! concurrently. Under a debugger, the server's loop is the debuggee (see
-//! `debug::server`): requests run one at a time, all in the one debug
-//! store, so a breakpoint stops every request.
+//! `debug::server`): requests run one at a time, in one debug session, so
+//! a breakpoint stops every request.
 
 mod front;
 mod proxy;
@@ -89,21 +89,23 @@ pub fn serve(args: &ServeArgs) -> Result<i32> {
         false => serve_plain(handler, listener),
         true => {
             let setup = crate::debugger_setup(args.gdbstub, &settings, cache, &args.component)?;
-            let store = handler.store()?;
-            debug::server::serve(
-                &engine,
-                store,
-                &component,
-                setup,
-                |mut store, between| async move {
-                    let mut requests = front::start(listener)?;
-                    between.entry(&mut store).await;
-                    while let Some(exchange) = between.next(&mut store, &mut requests).await {
-                        handler.handle(&mut store, exchange).await;
-                    }
-                    Ok(())
-                },
-            )
+            debug::server::serve(&engine, &component, setup, |between| async move {
+                let mut requests = front::start(listener)?;
+                let mut store = between.prepare(handler.store()?)?;
+                between.entry(&mut store).await;
+                while let Some(exchange) = between.next(&mut store, &mut requests).await {
+                    store = match handler.store().and_then(|fresh| between.prepare(fresh)) {
+                        Ok(fresh) => fresh,
+                        Err(error) => {
+                            eprintln!("error: cannot set up a request's store: {error:#}");
+                            exchange.fail();
+                            continue;
+                        }
+                    };
+                    handler.handle(&mut store, exchange).await;
+                }
+                Ok(())
+            })
         }
     }
 }
