@@ -151,6 +151,7 @@ fn every_request_runs_in_new_instances_under_the_debug_world() {
             "#0 func * (*greeting) at {at}, instance {second}, *",
         ),
         ("read {first} 0 1024 4", "error: bad-index"),
+        ("unwatch write {first} 0 1024 4", "ok"),
         ("memory-size {second} 0", "* bytes, page 65536"),
         ("instances", "{total}: *"),
         ("unbreak greeting", "ok *"),

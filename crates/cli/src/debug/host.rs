@@ -217,7 +217,8 @@ impl<T: Send + 'static> Host<T> {
         })
     }
 
-    /// Adds or removes a watchpoint on memory that exists.
+    /// Adds a watchpoint on memory that exists, or removes one, even one
+    /// on the memory of an instance that is gone.
     fn edit_watchpoint(&mut self, range: MemoryRange, access: Access, add: bool) -> HostResult<()> {
         let MemoryRange {
             instance,
@@ -225,12 +226,14 @@ impl<T: Send + 'static> Host<T> {
             address,
             length,
         } = range;
-        self.inspect_instance(instance, move |store, instance| {
-            instance
-                .debug_memory(&mut *store, memory)
-                .ok_or(Error::BadIndex)?;
-            Ok(())
-        })?;
+        if add {
+            self.inspect_instance(instance, move |store, instance| {
+                instance
+                    .debug_memory(&mut *store, memory)
+                    .ok_or(Error::BadIndex)?;
+                Ok(())
+            })?;
+        }
         let known = self.inventory.instance(instance).ok_or(Error::BadIndex)?;
         let range = watch::Range {
             instance: known.instance,
