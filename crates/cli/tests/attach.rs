@@ -5,12 +5,11 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Read;
 use std::time::Duration;
 
-use support::Debuggee;
 use support::lldb::{Runtime, assert_in_order, run_lldb};
+use support::{Debuggee, rsp};
 
 const BASIC_OUTPUT: &str = "factorial(5) = 120\nsum = 110\ncounter = 4\n";
 
@@ -80,59 +79,25 @@ fn a_late_client_stops_a_no_wait_program_where_it_is() {
     assert_eq!(stdout, "spinning\n");
 }
 
-/// A raw protocol client, enough to hold a session open.
-struct RawClient(TcpStream);
-
-impl RawClient {
-    fn connect(runtime: &Runtime) -> RawClient {
-        let stream = TcpStream::connect(runtime.addr).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(20)))
-            .expect("timeout");
-        RawClient(stream)
-    }
-
-    /// Sends `body` as a packet and returns the reply's body.
-    fn ask(&mut self, body: &str) -> String {
-        let sum = body.bytes().fold(0u8, |sum, byte| sum.wrapping_add(byte));
-        write!(self.0, "${body}#{sum:02x}").expect("send");
-        self.reply()
-    }
-
-    /// The next packet's body, skipping acks.
-    fn reply(&mut self) -> String {
-        let mut text = Vec::new();
-        let mut byte = [0u8; 1];
-        loop {
-            match self.0.read(&mut byte) {
-                Ok(1) => text.push(byte[0]),
-                _ => panic!("no reply; got {:?}", String::from_utf8_lossy(&text)),
-            }
-            if let Some(start) = text.iter().position(|&b| b == b'$')
-                && text.len() >= 3
-                && text[text.len() - 3] == b'#'
-            {
-                return String::from_utf8_lossy(&text[start + 1..text.len() - 3]).into_owned();
-            }
-        }
-    }
-}
-
 #[test]
 fn a_second_client_is_turned_away_at_once_and_the_first_goes_on() {
     let runtime = Runtime::start(&[], Debuggee::C.path(), &["basic"]);
-    let mut first = RawClient::connect(&runtime);
+    let mut first = rsp::connect_to(runtime.addr);
     assert!(first.ask("?").starts_with('T'), "a stop reply");
 
-    let mut second = RawClient::connect(&runtime);
-    let address = second.0.local_addr().expect("local address").to_string();
-    assert!(second.reply().starts_with('E'), "an error reply");
+    let mut second = rsp::open(runtime.addr);
+    let address = second
+        .stream
+        .local_addr()
+        .expect("local address")
+        .to_string();
+    assert!(second.recv().starts_with('E'), "an error reply");
     // Then the connection is closed.
     let mut rest = Vec::new();
-    let _ = second.0.read_to_end(&mut rest);
+    let _ = second.stream.read_to_end(&mut rest);
 
     assert!(first.ask("?").starts_with('T'), "the first session goes on");
-    write!(first.0, "$k#6b").expect("send");
+    first.send("k");
     let (status, _, stderr) = runtime.finish();
     assert_eq!(status, Some(137));
     assert!(

@@ -1,7 +1,7 @@
 //! A raw GDB remote protocol client, for tests that speak packets to the debugger over TCP.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use super::Served;
@@ -17,7 +17,17 @@ pub fn connect(served: &Served) -> Client {
 }
 
 /// Like `connect`, to any address.
-pub fn connect_to(addr: &str) -> Client {
+pub fn connect_to(addr: impl ToSocketAddrs) -> Client {
+    let mut client = open(addr);
+    client.acks = true;
+    assert_eq!(client.ask("QStartNoAckMode"), "OK");
+    client.acks = false;
+    client
+}
+
+/// Connects and sends nothing, not even acks: for a client that reads
+/// what the debugger says first (a refusal, say).
+pub fn open(addr: impl ToSocketAddrs) -> Client {
     let stream = TcpStream::connect(addr).expect("connect to the debugger");
     // An ack and the next packet go in separate writes; Nagle would hold
     // the second for the debugger's delayed ACK.
@@ -25,10 +35,10 @@ pub fn connect_to(addr: &str) -> Client {
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .expect("set timeout");
-    let mut client = Client { stream, acks: true };
-    assert_eq!(client.ask("QStartNoAckMode"), "OK");
-    client.acks = false;
-    client
+    Client {
+        stream,
+        acks: false,
+    }
 }
 
 pub struct Client {
