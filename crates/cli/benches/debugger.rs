@@ -101,6 +101,20 @@ fn main() {
     } else {
         eprintln!("no wasmtime found (set WASMTIME=path): skipping the wasmtime rows");
     }
+    let handler = build_http_handler();
+    let (plain, _) = serve_request_times(&handler, false);
+    let (debugged, growth) = serve_request_times(&handler, true);
+    rows.push(row("`serve`: GET, new connection each", "µs", plain));
+    rows.push(row(
+        "`serve -g`, debugger attached, running: GET",
+        "µs",
+        debugged,
+    ));
+    rows.push(row(
+        "`serve -g`, attached: RSS growth over 1,000 GETs",
+        "KiB",
+        growth,
+    ));
     rows.push(row(
         "embedded component size",
         "KB",
@@ -112,6 +126,15 @@ fn main() {
     for (name, value, unit) in rows {
         println!("| {name} | {value:.1} | {unit} |");
     }
+}
+
+/// The CLI to measure: `$WASMDEBUG` (another tree's build, to compare),
+/// or the one built with this benchmark.
+fn wasmdebug() -> PathBuf {
+    std::env::var_os("WASMDEBUG").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_wasmdebug")),
+        PathBuf::from,
+    )
 }
 
 fn row(name: &str, unit: &str, value: f64) -> (String, f64, String) {
@@ -160,23 +183,27 @@ fn build_c_debuggee() -> PathBuf {
 
 /// `examples/rust` built (debug, as a user debugs it) for `target`.
 fn build_rust_debuggee(target: &str) -> PathBuf {
+    build_rust("wasmdebug-example", target);
+    target_dir().join(target).join("debug/debuggee.wasm")
+}
+
+/// `examples/http-handler`, the `serve` tests' handler, built (debug).
+fn build_http_handler() -> PathBuf {
+    build_rust("wasmdebug-http-handler", "wasm32-wasip2");
+    target_dir().join("wasm32-wasip2/debug/wasmdebug_http_handler.wasm")
+}
+
+/// Builds one of the workspace's example packages, debug, for `target`.
+fn build_rust(package: &str, target: &str) {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(workspace_root())
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "wasmdebug-example",
-            "--target",
-            target,
-        ])
+        .args(["build", "--quiet", "-p", package, "--target", target])
         .arg("--target-dir")
         .arg(target_dir())
         .status()
         .expect("cargo runs");
     assert!(status.success());
-    target_dir().join(target).join("debug/debuggee.wasm")
 }
 
 /// The CLI under `-g`, paused at the program's first instruction.
@@ -188,7 +215,7 @@ struct Server {
 impl Server {
     fn start(debuggee: &Path, args: &[&str]) -> (Server, Duration) {
         let started = Instant::now();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wasmdebug"))
+        let mut child = Command::new(wasmdebug())
             .args(["run", "-g", "127.0.0.1:0"])
             .arg(debuggee)
             .args(args)
@@ -561,7 +588,7 @@ fn median_run_time(mut command: Command) -> f64 {
 }
 
 fn whole_run_times(debuggee: &Path) -> (f64, f64) {
-    let mut plain = Command::new(env!("CARGO_BIN_EXE_wasmdebug"));
+    let mut plain = Command::new(wasmdebug());
     plain.arg(debuggee).args(["compute", "32"]);
     let debugged: Vec<f64> = (0..5)
         .map(|_| {
@@ -585,7 +612,7 @@ fn whole_run_times(debuggee: &Path) -> (f64, f64) {
 /// A run under `-g --no-wait` that no client attaches to: what running
 /// instrumented code costs.
 fn no_wait_run_time(debuggee: &Path) -> f64 {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wasmdebug"));
+    let mut command = Command::new(wasmdebug());
     command
         .args(["run", "-g", "127.0.0.1:0", "--no-wait"])
         .arg(debuggee)
@@ -618,6 +645,78 @@ fn watchpoint_run_times(debuggee: &Path) -> (f64, f64) {
     let unwatched = (0..5).map(|_| run(false)).collect();
     let watched = (0..3).map(|_| run(true)).collect();
     (median(unwatched), median(watched))
+}
+
+/// `wasmdebug serve` on the example handler, plain or under `-g` with a
+/// client attached that has continued (no breakpoint): the median time of
+/// a GET (HTTP/1.0, a connection each, so no body framing to parse) over
+/// 1,000, and the server's RSS growth from the first GET to the last, in
+/// KiB.
+fn serve_request_times(handler: &Path, debugged: bool) -> (f64, f64) {
+    let mut command = Command::new(wasmdebug());
+    command.args(["serve", "-S", "cli", "--addr", "127.0.0.1:0"]);
+    if debugged {
+        command.args(["-g", "127.0.0.1:0"]);
+    }
+    let mut child = command
+        .arg(handler)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wasmdebug starts");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (mut http, mut debugger) = (None, None);
+    while http.is_none() || (debugged && debugger.is_none()) {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "wasmdebug exited early"
+        );
+        if let Some(url) = line.trim().strip_prefix("Serving HTTP on http://") {
+            http = Some(url.trim_end_matches('/').parse::<SocketAddr>().unwrap());
+        }
+        if let Some(addr) = line.trim().strip_prefix("Debugger listening on ") {
+            debugger = Some(addr.parse::<SocketAddr>().unwrap());
+        }
+    }
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    // Attached and running: the reply to `c` would be the next stop.
+    let _client = debugger.map(|addr| {
+        let mut client = Client::connect(addr);
+        client.send("vCont;c");
+        client
+    });
+    let http = http.unwrap();
+    let get = || {
+        let started = Instant::now();
+        let mut stream = TcpStream::connect(http).unwrap();
+        stream
+            .write_all(b"GET /bench HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        assert!(response.ends_with("hello /bench\n"), "{response}");
+        micros(started.elapsed())
+    };
+    let rss = || {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+        let line = status
+            .lines()
+            .find(|line| line.starts_with("VmRSS:"))
+            .unwrap();
+        line.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    let mut times = vec![get()];
+    let first = rss();
+    times.extend((1..1000).map(|_| get()));
+    let growth = rss() - first;
+    let _ = child.kill();
+    let _ = child.wait();
+    (median(times), growth)
 }
 
 /// Wasmtime's own CLI, for reference rows: `$WASMTIME`, or `wasmtime` on
