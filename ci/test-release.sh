@@ -53,24 +53,21 @@ PY
 # What `cargo publish` runs before uploading: package both crates and build
 # them from the packages, the artifact crate taking the release asset. The
 # dependency profile mirrors the workspace's, so what `cargo test` compiled
-# is reused.
-# Cargo unpacks the packaged crates from a local overlay registry into
-# $CARGO_HOME/registry/src/ and never unpacks the same name and version
-# again, so an earlier run's copy would be built instead. A throwaway
-# CARGO_HOME, sharing the user's downloaded index and crates (read, not
-# cleaned), leaves everything under the user's own untouched.
-user_cargo_home=${CARGO_HOME:-$HOME/.cargo}
-cargo_home=$scratch/cargo-home
-mkdir -p "$cargo_home/registry"
-for dir in index cache; do
-    if [[ -d $user_cargo_home/registry/$dir ]]; then
-        ln -s "$user_cargo_home/registry/$dir" "$cargo_home/registry/$dir"
-    fi
-done
-if [[ -f $user_cargo_home/config.toml ]]; then
-    cp "$user_cargo_home/config.toml" "$cargo_home/"
-fi
-CARGO_HOME=$cargo_home WASMDEBUG_GDBSTUB_WASM=$PWD/$asset cargo publish --dry-run --locked --allow-dirty --quiet \
+# is reused (CARGO_HOME must be the one it compiled with: the registry's
+# source paths are part of each dependency's fingerprint).
+# Cargo unpacks the packaged crates from its local packaging registry into
+# $CARGO_HOME/registry/src/-HASH/ and never unpacks the same name and
+# version there again, so a copy left by an earlier run would be built
+# instead of this tree's. Those copies of our own crates, and nothing else,
+# are removed before and after.
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+remove_unpacked_crates() {
+    rm -rf "$cargo_home"/registry/src/-*/wasmdebug-"$version" \
+        "$cargo_home"/registry/src/-*/wasmdebug-component-artifact-"$version"
+}
+remove_unpacked_crates
+trap 'remove_unpacked_crates; rm -rf "$scratch"' EXIT
+WASMDEBUG_GDBSTUB_WASM=$PWD/$asset cargo publish --dry-run --locked --allow-dirty --quiet \
     -p wasmdebug-component-artifact -p wasmdebug --features wasmdebug/gdbstub \
     --config 'profile.dev.package."*".opt-level=2' --config 'profile.dev.package."*".debug=false' ||
     fail "cargo publish --dry-run failed"
