@@ -60,6 +60,10 @@ fn what_is_not_a_handler_is_refused_in_one_line() {
         support::Debuggee::C.path(),
         "is a core module: serve needs a component of the wasi:http/proxy world",
     );
+    // `--no-wait` is about the debugger: alone, a command-line error.
+    let output = support::output(support::wasmdebug().args(["serve", "--no-wait", "x.wasm"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(support::stderr(&output).contains("--gdbstub"));
     // Rust's standard library imports the environment, beyond the proxy world.
     check(
         &[],
@@ -267,6 +271,46 @@ mod under_lldb {
             "still serving"
         );
         assert!(!server.stderr().contains("panicked"), "{}", server.stderr());
+    }
+
+    #[test]
+    fn a_no_wait_server_serves_at_once_and_a_late_debugger_stops_a_request() {
+        let server = Server::start(&["-g", "127.0.0.1:0", "--no-wait"]);
+        // Served with no debugger ever attached.
+        assert_eq!(server.get("/early"), (200, "hello /early\n".into()));
+        // LLDB's own Python sends the next request once the breakpoint is
+        // set, so it cannot come too early; its response is printed last.
+        let url = format!("http://{}/late", server.http);
+        let (lldb, ()) = session(
+            &server,
+            &[
+                "b greeting",
+                "script import threading, urllib.request",
+                "script response = {}",
+                &format!(
+                    "script sender = threading.Thread(target=lambda: response.update(\
+                     body=urllib.request.urlopen('{url}', timeout=60).read().decode())); \
+                     sender.start()"
+                ),
+                "c",
+                "frame variable path",
+                "process detach",
+                "script sender.join(60); print('response:', repr(response.get('body')))",
+            ],
+            &[],
+            |_| (),
+        );
+        assert_in_order(
+            &lldb,
+            &[
+                "stop reason = breakpoint 1.1",
+                "\"/late\"",
+                "detached",
+                "response: 'hello /late\\n'",
+            ],
+        );
+        // Still serving after the detach.
+        assert_eq!(server.get("/after"), (200, "hello /after\n".into()));
     }
 
     #[test]

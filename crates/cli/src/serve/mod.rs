@@ -53,6 +53,11 @@ pub struct ServeArgs {
     #[arg(short = 'g', long = "gdbstub", value_name = "[ADDR:]PORT", value_parser = cli::parse_listen_address)]
     pub gdbstub: Option<SocketAddr>,
 
+    /// With -g: serve at once instead of waiting, paused, for a debugger;
+    /// one may attach whenever it likes, and stops the server where it is.
+    #[arg(long = "no-wait", requires = "gdbstub")]
+    pub no_wait: bool,
+
     /// Debugger settings: `debugger=COMPONENT.wasm` runs that debugger
     /// component; each `arg=VALUE` is passed to it.
     #[arg(short = 'D', long = "debug", value_name = "KEY=VALUE[,..]", value_parser = options::debug)]
@@ -88,7 +93,8 @@ pub fn serve(args: &ServeArgs) -> Result<i32> {
     match debugging {
         false => serve_plain(handler, listener),
         true => {
-            let setup = crate::debugger_setup(args.gdbstub, &settings, cache, &args.component)?;
+            let mut setup = crate::debugger_setup(args.gdbstub, &settings, cache, &args.component)?;
+            setup.no_wait = args.no_wait;
             debug::server::serve(&engine, &component, setup, |between| async move {
                 let mut requests = front::start(listener)?;
                 let mut store = between.prepare(handler.store()?)?;
