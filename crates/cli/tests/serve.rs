@@ -112,20 +112,23 @@ fn scripted_session(
 /// The debug world as a server shows it: a breakpoint stops every request,
 /// each request runs in new instances (those of the one before are gone),
 /// a trapping request stops, gets a 500 and spoils nothing, and a
-/// watchpoint on an ended request's memory never goes off.
+/// watchpoint set in one request watches the same bytes in the next.
 #[test]
 fn every_request_runs_in_new_instances_under_the_debug_world() {
     // One request, to learn which instance runs `greeting` and how many
     // instances a request makes: both the same on every run.
     let mut vars = Vars::new();
+    // Also where the request's path lies in memory (`greeting`'s second
+    // parameter), the same in every request of that length.
     let learn = [
         ("break greeting", "ok *"),
         ("continue", "paused(breakpoint)"),
         ("frames 1", "#0 func * at *, instance {first}, *"),
         ("instances", "{per_request}: *"),
+        ("local 0 1", "i32:{path}"),
     ];
-    let responses = scripted_session(&learn, &["/learn"], &mut vars);
-    assert_eq!(responses, [(200, "hello /learn\n".to_string())]);
+    let responses = scripted_session(&learn, &["/one"], &mut vars);
+    assert_eq!(responses, [(200, "hello /one\n".to_string())]);
     let number = |name: &str| vars[name].parse::<u32>().unwrap();
     let (first, per_request) = (number("first"), number("per_request"));
     // Requests /one, /trap and /two run in instances `first`, `first + k`
@@ -141,21 +144,26 @@ fn every_request_runs_in_new_instances_under_the_debug_world() {
             "frames 1",
             "#0 func * (*greeting) at {at}, instance {first}, *",
         ),
-        // Low memory, below Rust's stack: nothing touches it.
-        ("watch write {first} 0 1024 4", "ok"),
+        // The path's bytes: the host writes the next request's there.
+        ("watch write {first} 0 {path} 4", "ok"),
+        ("continue", "paused(watchpoint(write *+4 write))"),
+        (
+            "frames 2",
+            "#0 * | #1 func * (*path_with_query) at *, instance {trapped}, *",
+        ),
         ("continue", "paused(breakpoint)"),
         (
             "frames 1",
             "#0 func * (*greeting) at {at}, instance {trapped}, *",
         ),
         ("continue", "paused(trap(*unreachable*))"),
+        ("unwatch write {first} 0 {path} 4", "ok"),
         ("continue", "paused(breakpoint)"),
         (
             "frames 1",
             "#0 func * (*greeting) at {at}, instance {second}, *",
         ),
-        ("read {first} 0 1024 4", "error: bad-index"),
-        ("unwatch write {first} 0 1024 4", "ok"),
+        ("read {first} 0 {path} 4", "error: bad-index"),
         ("memory-size {second} 0", "* bytes, page 65536"),
         ("instances", "{total}: *"),
         ("unbreak greeting", "ok *"),

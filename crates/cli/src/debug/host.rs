@@ -218,7 +218,7 @@ impl<T: Send + 'static> Host<T> {
     }
 
     /// Adds a watchpoint on memory that exists, or removes one, even one
-    /// on the memory of an instance that is gone.
+    /// set on the memory of an instance that is gone.
     fn edit_watchpoint(&mut self, range: MemoryRange, access: Access, add: bool) -> HostResult<()> {
         let MemoryRange {
             instance,
@@ -234,10 +234,12 @@ impl<T: Send + 'static> Host<T> {
                 Ok(())
             })?;
         }
-        let known = self.inventory.instance(instance).ok_or(Error::BadIndex)?;
+        let known = *self.inventory.instance(instance).ok_or(Error::BadIndex)?;
+        let module = self.inventory.module(known.module).ok_or(Error::BadIndex)?;
         let range = watch::Range {
             instance: known.instance,
             store: known.store,
+            module: module.debug_index_in_engine(),
             memory,
             address,
             length,

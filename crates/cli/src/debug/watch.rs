@@ -25,12 +25,15 @@ pub enum Kind {
     ReadWrite,
 }
 
-/// A watched range of one instance's memory.
+/// A watched range of one instance's memory, as the debugger set it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Range {
     pub instance: Instance,
     /// The number of the store the instance lives in.
     pub store: u64,
+    /// The instance's module, by id in the engine: in a later store the
+    /// watchpoint follows the newest instance of it.
+    pub module: u64,
     /// In the instance's memory index space.
     pub memory: u32,
     pub address: u64,
@@ -53,6 +56,10 @@ struct Watchpoint {
     count: usize,
     /// The watched bytes as of the last event, for write watchpoints.
     copy: Vec<u8>,
+    /// The instance whose memory it watches in the current store: the one
+    /// it was set on, or, in a later store, the newest instance of the same
+    /// module; `None` until the store has one.
+    watched: Option<Instance>,
 }
 
 /// The watchpoints set, and what checking them needs.
@@ -63,29 +70,44 @@ pub struct Watches {
     accesses: HashMap<u64, Arc<HashMap<u32, Vec<Access>>>>,
     /// An access found before its instruction ran, reported after.
     pending: Option<Hit>,
-    /// The number of the program's current store. Watchpoints on the
-    /// memory of an earlier store (a server's earlier request) stay set,
-    /// but can never go off.
+    /// The number of the program's current store.
     store: u64,
 }
 
 impl Watches {
-    /// Whether no watchpoint can go off.
     pub fn is_empty(&self) -> bool {
-        self.live().next().is_none()
+        self.set.is_empty()
     }
 
-    /// The program has moved to store `number`.
+    /// The program has moved to store `number` (a server, to its next
+    /// request): each watchpoint follows its module there.
     pub fn enter_store(&mut self, number: u64) {
         self.store = number;
         self.pending = None;
+        for watch in &mut self.set {
+            watch.watched = None;
+            watch.copy.clear();
+        }
     }
 
-    /// The watchpoints on memory of the current store.
-    fn live(&self) -> impl Iterator<Item = &Watchpoint> {
-        self.set
-            .iter()
-            .filter(|watch| watch.range.store == self.store)
+    /// Gives each watchpoint that has no instance in the current store the
+    /// newest instance of its module there, if there is one yet, and copies
+    /// its bytes.
+    fn follow<T>(&mut self, store: &mut StoreContextMut<'_, T>) {
+        if self.set.iter().all(|watch| watch.watched.is_some()) {
+            return;
+        }
+        let instances =
+            contain(|| store.as_context_mut().debug_all_instances()).unwrap_or_default();
+        for watch in self.set.iter_mut().filter(|watch| watch.watched.is_none()) {
+            let newest = instances.iter().rev().find(|instance| {
+                instance.module(&*store).debug_index_in_engine() == watch.range.module
+            });
+            if let Some(&instance) = newest {
+                watch.watched = Some(instance);
+                watch.copy = watched_bytes(store, instance, &watch.range);
+            }
+        }
     }
 
     /// Adds one reference to a watchpoint.
@@ -97,6 +119,7 @@ impl Watches {
                 kind,
                 count: 1,
                 copy: Vec::new(),
+                watched: (range.store == self.store).then_some(range.instance),
             }),
         }
     }
@@ -126,10 +149,10 @@ impl Watches {
     /// while the program was paused. Call before every resume.
     pub fn refresh<T>(&mut self, store: &mut StoreContextMut<'_, T>) {
         self.pending = None;
-        let current = self.store;
-        for watch in self.set.iter_mut() {
-            if watch.range.store == current {
-                watch.copy = watched_bytes(store, &watch.range);
+        self.follow(store);
+        for watch in &mut self.set {
+            if let Some(instance) = watch.watched {
+                watch.copy = watched_bytes(store, instance, &watch.range);
             }
         }
     }
@@ -137,11 +160,7 @@ impl Watches {
     /// At an event in single-step mode, before the next instruction runs:
     /// the watchpoint the last instruction set off, if any.
     pub fn check<T>(&mut self, store: &mut StoreContextMut<'_, T>) -> Option<Hit> {
-        // All on an ended request's memory: a run until the next resume
-        // stays in single-step mode, so this must be cheap.
-        if self.is_empty() {
-            return None;
-        }
+        self.follow(store);
         if let Some(hit) = self.pending.take() {
             self.refresh(store);
             return Some(hit);
@@ -156,9 +175,14 @@ impl Watches {
 
     /// A write watchpoint whose bytes differ from the copy.
     fn changed<T>(&mut self, store: &mut StoreContextMut<'_, T>) -> Option<Hit> {
-        self.live()
+        self.set
+            .iter()
             .filter(|watch| watch.kind != Kind::Read)
-            .find(|watch| watched_bytes(store, &watch.range) != watch.copy)
+            .find(|watch| {
+                watch.watched.is_some_and(|instance| {
+                    watched_bytes(store, instance, &watch.range) != watch.copy
+                })
+            })
             .map(|watch| Hit {
                 range: watch.range,
                 kind: watch.kind,
@@ -184,9 +208,10 @@ impl Watches {
             } else {
                 Kind::Read
             };
-            let touched = self.live().find(|watch| {
-                watch.range.instance.debug_index_in_store() == instance.debug_index_in_store()
-                    && watch.range.memory == access.memory
+            let touched = self.set.iter().find(|watch| {
+                watch.watched.is_some_and(|watched| {
+                    watched.debug_index_in_store() == instance.debug_index_in_store()
+                }) && watch.range.memory == access.memory
                     && matches!(
                         (watch.kind, access_kind),
                         (Kind::ReadWrite, _)
@@ -256,12 +281,14 @@ fn overlaps(start: u64, length: u64, watched: u64, watched_length: u64) -> bool 
         && watched < start.saturating_add(length)
 }
 
-/// The watched bytes that lie inside the memory (none if it is gone).
-fn watched_bytes<T>(store: &mut StoreContextMut<'_, T>, range: &Range) -> Vec<u8> {
-    let Some(memory) = range
-        .instance
-        .debug_memory(store.as_context_mut(), range.memory)
-    else {
+/// The bytes of `range` in `instance`'s memory that lie inside it (none if
+/// it has no such memory).
+fn watched_bytes<T>(
+    store: &mut StoreContextMut<'_, T>,
+    instance: Instance,
+    range: &Range,
+) -> Vec<u8> {
+    let Some(memory) = instance.debug_memory(store.as_context_mut(), range.memory) else {
         return Vec::new();
     };
     let data = memory.data(store.as_context());
