@@ -69,6 +69,11 @@ fn main() {
                 audit_session_time(&lldb, &program),
             ));
         }
+        rows.push(row(
+            "LLDB `bt` over 10,000 frames (`recurse 10000`)",
+            "ms",
+            deep_backtrace_time(&lldb),
+        ));
     } else {
         eprintln!("no LLDB found (run ci/setup.sh or set LLDB=path): skipping the LLDB row");
     }
@@ -549,6 +554,55 @@ fn audit_session_time(lldb: &Path, program: &Path) -> f64 {
     // The first session fills the compiled-code cache.
     session();
     median((0..3).map(|_| session()).collect())
+}
+
+/// What `bt` adds to an LLDB session stopped 10,000 calls deep in
+/// `examples/c/recurse.c`: the median session with it, less the median
+/// session without it. LLDB asks two packets per frame.
+fn deep_backtrace_time(lldb: &Path) -> f64 {
+    let source = workspace_root().join("examples/c/recurse.c");
+    let program = target_dir().join("debuggees/bench-recurse-c.wasm");
+    let status = Command::new("clang")
+        .args(["--target=wasm32-wasi", "-g", "-O0"])
+        .arg("-Wl,-z,stack-size=8388608")
+        .arg("-o")
+        .arg(&program)
+        .arg(&source)
+        .status()
+        .expect("clang runs");
+    assert!(status.success());
+    let text = std::fs::read_to_string(&source).unwrap();
+    let line = text
+        .lines()
+        .position(|line| line.contains("MARK:deepest"))
+        .expect("the deepest line")
+        + 1;
+    let session = |commands: &[&str]| {
+        let started = Instant::now();
+        let (mut server, _) = Server::start(&program, &["10000"]);
+        let status = Command::new(lldb)
+            .arg("--batch")
+            .arg("-o")
+            .arg(format!(
+                "process connect --plugin wasm connect://{}",
+                server.addr
+            ))
+            .args(["-o", &format!("b recurse.c:{line}"), "-o", "c"])
+            .args(commands.iter().flat_map(|command| ["-o", command]))
+            .args(["-o", "c"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("lldb runs");
+        assert!(status.success());
+        assert!(server.child.wait().expect("wasmdebug exits").success());
+        millis(started.elapsed())
+    };
+    // The first session fills the compiled-code cache.
+    session(&[]);
+    let with = median((0..3).map(|_| session(&["bt"])).collect());
+    let without = median((0..3).map(|_| session(&[])).collect());
+    with - without
 }
 
 fn listening_times(debuggee: &Path) -> (f64, f64) {
