@@ -18,10 +18,6 @@ pub struct Inventory {
     component: bool,
     modules: Vec<KnownModule>,
     instances: Vec<KnownInstance>,
-    /// The number of the store the instance list last caught up with, and
-    /// how many of its instances the list has.
-    store: u64,
-    known_in_store: usize,
 }
 
 pub struct KnownModule {
@@ -53,8 +49,6 @@ impl Inventory {
             component,
             modules: Vec::new(),
             instances: Vec::new(),
-            store: 0,
-            known_in_store: 0,
         }
     }
 
@@ -63,13 +57,20 @@ impl Inventory {
         &mut self,
         execution: &mut Execution<T>,
     ) -> Result<(), Failure> {
-        let (known_store, known_in_store) = (self.store, self.known_in_store);
+        // The list's newest instances are those of the store it last saw.
+        let newest_store = self.instances.last().map(|known| known.store);
+        let known_in_newest_store = self
+            .instances
+            .iter()
+            .rev()
+            .take_while(|known| Some(known.store) == newest_store)
+            .count();
         let (store, modules, new_instances) = execution.inspect(move |paused| {
             let modules = paused.store.as_context_mut().debug_all_modules();
             let instances = paused.store.as_context_mut().debug_all_instances();
             // Of a store the list has not seen, every instance is new.
-            let known = match paused.store_number == known_store {
-                true => known_in_store,
+            let known = match Some(paused.store_number) == newest_store {
+                true => known_in_newest_store,
                 false => 0,
             };
             let new_instances: Vec<_> = instances
@@ -86,11 +87,6 @@ impl Inventory {
         for module in modules {
             self.module_index(&module);
         }
-        if store != self.store {
-            self.store = store;
-            self.known_in_store = 0;
-        }
-        self.known_in_store += new_instances.len();
         for (instance, module, (memories, globals, tables, functions)) in new_instances {
             let module = self.module_index(&module);
             self.instances.push(KnownInstance {
