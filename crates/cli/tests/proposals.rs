@@ -7,7 +7,7 @@ mod support;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use support::pattern::{Vars, matches};
+use support::pattern::{Vars, check_script_lines};
 use support::rsp;
 use support::{Served, output, output_within, stderr, stdout, test_debugger, wasmdebug};
 
@@ -87,19 +87,11 @@ fn check(name: &str, script: &[(&str, &str)]) {
     }
     let out = output_within(command.arg(program(name)), LIMIT);
     let (out_text, err_text) = (stdout(&out), stderr(&out));
-    let mut vars = Vars::new();
-    let mut lines = err_text.lines();
-    for (text, pattern) in script {
-        let prefix = format!("{text} -> ");
-        let actual = lines
-            .by_ref()
-            .find_map(|line| line.strip_prefix(&prefix))
-            .unwrap_or("<no line>");
-        assert!(
-            matches(pattern, actual, &mut vars),
-            "{name} `{text}`: expected `{pattern}`, got `{actual}`\nstderr:\n{err_text}"
-        );
-    }
+    let commands: Vec<String> = script.iter().map(|(text, _)| text.to_string()).collect();
+    let patterns: Vec<&str> = script.iter().map(|(_, pattern)| *pattern).collect();
+    check_script_lines(&commands, &patterns, &err_text, &mut Vars::new(), || {
+        format!("{name}\nstderr:\n{err_text}")
+    });
     assert_eq!(
         out_text,
         expected_output(name),
