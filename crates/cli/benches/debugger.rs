@@ -170,16 +170,21 @@ fn target_dir() -> PathBuf {
 }
 
 fn build_c_debuggee() -> PathBuf {
-    let output = target_dir().join("debuggees/bench-debuggee-c.wasm");
-    std::fs::create_dir_all(output.parent().unwrap()).unwrap();
     // 16 MiB of memory from the start, so that the memory read covers 8 MiB
     // of real memory in the largest packets.
+    build_c("debuggee", "-Wl,--initial-memory=16777216")
+}
+
+/// `examples/c/NAME.c` built (debug, -O0) with the linker flag `link`,
+/// as `debuggees/bench-NAME-c.wasm`.
+fn build_c(name: &str, link: &str) -> PathBuf {
+    let output = target_dir().join(format!("debuggees/bench-{name}-c.wasm"));
+    std::fs::create_dir_all(output.parent().unwrap()).unwrap();
     let status = Command::new("clang")
-        .args(["--target=wasm32-wasi", "-g", "-O0"])
-        .arg("-Wl,--initial-memory=16777216")
+        .args(["--target=wasm32-wasi", "-g", "-O0", link])
         .arg("-o")
         .arg(&output)
-        .arg(workspace_root().join("examples/c/debuggee.c"))
+        .arg(workspace_root().join(format!("examples/c/{name}.c")))
         .status()
         .expect("clang runs");
     assert!(status.success());
@@ -533,70 +538,58 @@ fn lldb_step_latency(lldb: &Path, debuggee: &Path) -> f64 {
 /// a 4-million-iteration loop: from spawning the runtime to its exit.
 fn audit_session_time(lldb: &Path, program: &Path) -> f64 {
     let session = || {
-        let started = Instant::now();
-        let (mut server, _) = Server::start(program, &["audit", "4000000"]);
-        let status = Command::new(lldb)
-            .arg("--batch")
-            .arg("-o")
-            .arg(format!(
-                "process connect --plugin wasm connect://{}",
-                server.addr
-            ))
-            .args(["-o", "b audit", "-o", "c", "-o", "bt 1", "-o", "c"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("lldb runs");
-        assert!(status.success());
-        assert!(server.child.wait().expect("wasmdebug exits").success());
-        millis(started.elapsed())
+        lldb_session_time(
+            lldb,
+            program,
+            &["audit", "4000000"],
+            &["b audit", "c", "bt 1", "c"],
+        )
     };
     // The first session fills the compiled-code cache.
     session();
     median((0..3).map(|_| session()).collect())
 }
 
+/// One LLDB batch session on `program` run with `args`: from spawning the
+/// runtime, through `commands` after connecting, to the program's
+/// successful exit; in milliseconds.
+fn lldb_session_time(lldb: &Path, program: &Path, args: &[&str], commands: &[&str]) -> f64 {
+    let started = Instant::now();
+    let (mut server, _) = Server::start(program, args);
+    let status = Command::new(lldb)
+        .arg("--batch")
+        .arg("-o")
+        .arg(format!(
+            "process connect --plugin wasm connect://{}",
+            server.addr
+        ))
+        .args(commands.iter().flat_map(|command| ["-o", command]))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("lldb runs");
+    assert!(status.success());
+    assert!(server.child.wait().expect("wasmdebug exits").success());
+    millis(started.elapsed())
+}
+
 /// What `bt` adds to an LLDB session stopped 10,000 calls deep in
 /// `examples/c/recurse.c`: the median session with it, less the median
 /// session without it. LLDB asks two packets per frame.
 fn deep_backtrace_time(lldb: &Path) -> f64 {
-    let source = workspace_root().join("examples/c/recurse.c");
-    let program = target_dir().join("debuggees/bench-recurse-c.wasm");
-    let status = Command::new("clang")
-        .args(["--target=wasm32-wasi", "-g", "-O0"])
-        .arg("-Wl,-z,stack-size=8388608")
-        .arg("-o")
-        .arg(&program)
-        .arg(&source)
-        .status()
-        .expect("clang runs");
-    assert!(status.success());
-    let text = std::fs::read_to_string(&source).unwrap();
+    let program = build_c("recurse", "-Wl,-z,stack-size=8388608");
+    let text = std::fs::read_to_string(workspace_root().join("examples/c/recurse.c")).unwrap();
     let line = text
         .lines()
         .position(|line| line.contains("MARK:deepest"))
         .expect("the deepest line")
         + 1;
-    let session = |commands: &[&str]| {
-        let started = Instant::now();
-        let (mut server, _) = Server::start(&program, &["10000"]);
-        let status = Command::new(lldb)
-            .arg("--batch")
-            .arg("-o")
-            .arg(format!(
-                "process connect --plugin wasm connect://{}",
-                server.addr
-            ))
-            .args(["-o", &format!("b recurse.c:{line}"), "-o", "c"])
-            .args(commands.iter().flat_map(|command| ["-o", command]))
-            .args(["-o", "c"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("lldb runs");
-        assert!(status.success());
-        assert!(server.child.wait().expect("wasmdebug exits").success());
-        millis(started.elapsed())
+    let breakpoint = format!("b recurse.c:{line}");
+    let session = |backtrace: &[&str]| {
+        let mut commands = vec![breakpoint.as_str(), "c"];
+        commands.extend(backtrace);
+        commands.push("c");
+        lldb_session_time(lldb, &program, &["10000"], &commands)
     };
     // The first session fills the compiled-code cache.
     session(&[]);
