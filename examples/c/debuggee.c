@@ -115,12 +115,17 @@ void level_one(int value) {
     level_two(value + 1);
 }
 
-/* A busy loop with no calls inside, for testing interrupts. */
+/* Never set by the program: only a debugger could end the busy loop. */
+volatile int stop_spinning = 0;
+
+/* A busy loop with no calls inside, for testing interrupts. Code follows
+ * the loop, so a stop that shows the end of the function is a wrong one. */
 void spin_forever(void) {
     volatile unsigned long long spins = 0;
-    for (;;) {
-        spins++;
+    while (!stop_spinning) {
+        spins++; /* MARK:spin-body */
     }
+    printf("stopped after %llu spins\n", spins); /* MARK:spin-after */
 }
 
 /* Naive recursive Fibonacci: deliberately slow, used as a CPU benchmark. */

@@ -15,6 +15,7 @@ pub trait Handle {
     fn resume(&self, mode: ResumeMode) -> Result<(), Error>;
     fn interrupt(&self);
     fn kill(&self);
+    fn stop_at_throws(&self, every: bool);
     fn modules(&self) -> Result<Vec<ModuleInfo>, Error>;
     fn bytecode(&self, module: u32) -> Result<Vec<u8>, Error>;
     fn instances(&self) -> Result<Vec<InstanceInfo>, Error>;
@@ -43,6 +44,9 @@ impl Handle for Debuggee {
     }
     fn kill(&self) {
         Debuggee::kill(self)
+    }
+    fn stop_at_throws(&self, every: bool) {
+        Debuggee::stop_at_throws(self, every)
     }
     fn modules(&self) -> Result<Vec<ModuleInfo>, Error> {
         Debuggee::modules(self)
@@ -163,6 +167,12 @@ impl Inferior {
     /// Running only; does nothing otherwise.
     pub fn interrupt(&self) {
         self.handle.interrupt();
+    }
+
+    /// Whether every throw stops the program, or only an uncaught one. Any
+    /// state.
+    pub fn stop_at_throws(&self, every: bool) {
+        self.handle.stop_at_throws(every);
     }
 
     /// Any state.

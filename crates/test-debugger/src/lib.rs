@@ -12,6 +12,7 @@
 //! | `resume` | resumes without waiting: `ok` |
 //! | `step [N]` | N single steps (stopping early if the program stops otherwise): `paused(step) at M:0xPC` |
 //! | `interrupt`, `kill`, `sleep MS` | `ok` |
+//! | `stop-at-throws on\|off` | `ok`; with `on` every throw stops the program, `paused(exception(caught))` or `paused(exception(uncaught))` |
 //! | `modules` | `N: #0 NAME (SIZE bytes), …` |
 //! | `bytecode-magic M` | the first four bytes of module M in hex |
 //! | `instances` | `N: #0 module M, memories A, globals B, tables C, functions D, …` |
@@ -50,7 +51,7 @@ use script::{Command, Literal};
 use wasip2::io::poll::Pollable;
 use wasmdebug::debugger::console::print;
 use wasmdebug::debugger::debuggee::{
-    Access, CodeLocation, Error, Frame, ResumeMode, State, Stop, Value,
+    Access, Catcher, CodeLocation, Error, Frame, ResumeMode, State, Stop, Value,
 };
 
 wit_bindgen::generate!({
@@ -148,6 +149,10 @@ impl Session {
             }
             Command::Kill => {
                 d.kill();
+                "ok".into()
+            }
+            Command::StopAtThrows(every) => {
+                d.stop_at_throws(every);
                 "ok".into()
             }
             Command::Sleep(ms) => {
@@ -400,7 +405,9 @@ fn stop_text(stop: &Stop) -> String {
             hit.range.length,
             access_name(hit.touched)
         ),
-        Stop::Exception => "exception".into(),
+        Stop::Exception(Catcher::Caught) => "exception(caught)".into(),
+        Stop::Exception(Catcher::Uncaught) => "exception(uncaught)".into(),
+        Stop::Exception(Catcher::Unknown) => "exception(unknown)".into(),
     }
 }
 

@@ -118,17 +118,19 @@ fn level_one(value: i32) {
     level_two(value + 1);
 }
 
-/// A busy loop with no calls inside, for testing interrupts.
+/// Never set by the program: only a debugger could end the busy loop.
+static mut STOP_SPINNING: bool = false;
+
+/// A busy loop with no calls inside (in a debug build too: a plain read of a
+/// static and a plain add), for testing interrupts. Code follows the loop, so
+/// a stop that shows the end of the function is a wrong one.
 #[inline(never)]
-fn spin_forever() -> ! {
+fn spin_forever() {
     let mut spins: u64 = 0;
-    loop {
-        // Volatile accesses keep the loop (and the counter) even in release.
-        unsafe {
-            let current = core::ptr::read_volatile(&raw const spins);
-            core::ptr::write_volatile(&raw mut spins, current.wrapping_add(1));
-        }
+    while !unsafe { STOP_SPINNING } {
+        spins += 1; // MARK:spin-body
     }
+    println!("stopped after {spins} spins"); // MARK:spin-after
 }
 
 /// Naive recursive Fibonacci: deliberately slow, used as a CPU benchmark.
@@ -190,7 +192,8 @@ fn main() -> ExitCode {
         ("spin", _) => {
             println!("spinning");
             std::io::Write::flush(&mut std::io::stdout()).ok();
-            spin_forever()
+            spin_forever();
+            ExitCode::SUCCESS
         }
         ("env", Some(name)) => run_env(name),
         ("cat", Some(path)) => run_cat(path),

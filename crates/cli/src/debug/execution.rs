@@ -218,10 +218,10 @@ impl<T: Send + 'static> Execution<T> {
     /// Leaves `Paused`: a step runs here and pauses again at once; a
     /// continue runs here for one slice and then, if still running, on the
     /// runner thread (as does a step that waits on a host call). Paused only.
-    pub fn resume(&mut self, mode: ResumeMode) -> Result<(), Failure> {
+    pub fn resume(&mut self, how: ResumeMode) -> Result<(), Failure> {
         self.check_paused()?;
         let watching = !self.mailbox.watches().is_empty();
-        let mode = match mode {
+        let mode = match how {
             ResumeMode::Step => Mode::Step,
             ResumeMode::Continue if watching => Mode::Watch,
             ResumeMode::Continue => Mode::Run,
@@ -241,11 +241,11 @@ impl<T: Send + 'static> Execution<T> {
             return Err(anyhow!("the program left `Paused` while resuming").into());
         };
         self.mailbox.resume();
-        let polled = match mode {
-            Mode::Step => self.runner.poll_here(program, &self.mailbox),
+        let polled = match how {
+            ResumeMode::Step => self.runner.poll_here(program, &self.mailbox),
             // Starts here, and moves to the runner thread if it outlasts a
             // slice (see `slice`).
-            Mode::Run | Mode::Watch => {
+            ResumeMode::Continue => {
                 let (runner, mailbox) = (&self.runner, &self.mailbox);
                 self.slices.run(|| runner.poll_here(program, mailbox))
             }
@@ -265,6 +265,12 @@ impl<T: Send + 'static> Execution<T> {
             self.mailbox.interrupt();
             self.engine.increment_epoch();
         }
+    }
+
+    /// Whether every throw stops the program, or only one that nothing
+    /// catches. Any state.
+    pub fn stop_at_throws(&self, every: bool) {
+        self.mailbox.set_stop_at_throws(every);
     }
 
     /// Ends the program for good. Any state.

@@ -19,6 +19,7 @@ use wasmtime::{AsContextMut, DebugEvent, DebugHandler, StoreContextMut};
 use wasmtime_wasi::I32Exit;
 
 use super::breakpoints::{self, Breakpoints};
+use super::exceptions::{Fate, Handlers};
 use super::frames::Paused;
 use super::panics::{contain, lock};
 use super::watch::{Hit, Watches};
@@ -31,7 +32,9 @@ pub enum Stop {
     Step,
     Interrupted,
     Trap(String),
-    Exception,
+    /// At a throw: of an exception nothing catches, or of any while the
+    /// debugger asks to stop at every throw.
+    Exception(Fate),
     Watchpoint(Hit),
 }
 
@@ -45,6 +48,9 @@ pub enum Mode {
     /// In single-step mode, every instruction checked against the
     /// watchpoints (see `watch`).
     Watch,
+    /// In single-step mode after an interrupt: the next instruction stops,
+    /// as `Stop::Interrupted` (see `Handler::interrupt_at_next_instruction`).
+    Interrupt,
 }
 
 impl Mode {
@@ -79,6 +85,10 @@ pub struct Mailbox<T: 'static> {
     killed: AtomicBool,
     /// Set when the debugger is gone: events no longer pause the program.
     detached: AtomicBool,
+    /// Set while the debugger wants a stop at every throw, caught or not.
+    stop_at_throws: AtomicBool,
+    /// Where thrown exceptions are caught (see `exceptions`).
+    handlers: Mutex<Handlers>,
     /// Set when a continue's slice on the debugger's thread runs out: the
     /// program yields at its next epoch check, to go on on the runner.
     slice_over: AtomicBool,
@@ -122,6 +132,8 @@ impl<T> Mailbox<T> {
             interrupt: AtomicBool::default(),
             killed: AtomicBool::default(),
             detached: AtomicBool::default(),
+            stop_at_throws: AtomicBool::default(),
+            handlers: Mutex::default(),
             slice_over: AtomicBool::default(),
             watches: Mutex::default(),
             breakpoints: Mutex::default(),
@@ -212,6 +224,12 @@ impl<T> Mailbox<T> {
         self.called.notified().await;
     }
 
+    /// Whether every throw stops the program, or only one that nothing
+    /// catches.
+    pub fn set_stop_at_throws(&self, every: bool) {
+        self.stop_at_throws.store(every, Ordering::Relaxed);
+    }
+
     /// No event pauses the program from now on.
     pub fn detach(&self) {
         self.detached.store(true, Ordering::Relaxed);
@@ -243,6 +261,7 @@ impl<T> Handler<T> {
             DebugEvent::Breakpoint => match mailbox.mode() {
                 // In single-step mode every instruction raises this event.
                 Mode::Step => Some(Stop::Step),
+                Mode::Interrupt => Some(Stop::Interrupted),
                 Mode::Watch => match mailbox.watches().check(store) {
                     Some(hit) => Some(Stop::Watchpoint(hit)),
                     None => breakpoints::is_set(store).then_some(Stop::Breakpoint),
@@ -250,17 +269,43 @@ impl<T> Handler<T> {
                 // A site patched for another module's breakpoint runs on.
                 Mode::Run => breakpoints::is_set(store).then_some(Stop::Breakpoint),
             },
-            DebugEvent::EpochYield => mailbox
-                .interrupt
-                .swap(false, Ordering::Relaxed)
-                .then_some(Stop::Interrupted),
+            DebugEvent::EpochYield if mailbox.take_interrupt() => {
+                self.interrupt_at_next_instruction(store)
+            }
+            DebugEvent::EpochYield => None,
             DebugEvent::Trap(trap) => Some(Stop::Trap(trap.to_string())),
             // `proc_exit` and `wasi:cli/exit` unwind as host errors; they
             // end the program normally and are not worth a stop.
             DebugEvent::HostcallError(error) if error.downcast_ref::<I32Exit>().is_some() => None,
             DebugEvent::HostcallError(error) => Some(Stop::Trap(format!("{error:#}"))),
-            DebugEvent::Exception(_) => Some(Stop::Exception),
+            DebugEvent::Exception(exception) => {
+                let fate = lock(&mailbox.handlers).fate(store, exception);
+                let every = mailbox.stop_at_throws.load(Ordering::Relaxed);
+                (every || fate != Fate::Caught).then_some(Stop::Exception(fate))
+            }
         }
+    }
+
+    /// Wasmtime's pc at an epoch check is not the program's: the check calls
+    /// out from a cold block that Cranelift lays out after the function's
+    /// code, and the nearest pc the frame table has there is the function's
+    /// last instruction, not the loop or call the check guards. So an
+    /// interrupt runs on in single-step mode and stops at the next
+    /// instruction, whose pc is exact: the loop's body, or the function's
+    /// first instruction. Only if that mode cannot be entered does it stop
+    /// here.
+    fn interrupt_at_next_instruction(&self, store: &mut StoreContextMut<'_, T>) -> Option<Stop> {
+        let mailbox = &self.0;
+        if !mailbox.mode().single_steps() {
+            let edits = mailbox.breakpoints().single_step(true);
+            let applied = contain(|| breakpoints::apply(store, edits));
+            if !matches!(applied, Ok(Ok(()))) {
+                eprintln!("error: cannot stop at the instruction after an interrupt");
+                return Some(Stop::Interrupted);
+            }
+        }
+        mailbox.set_mode(Mode::Interrupt);
+        None
     }
 }
 

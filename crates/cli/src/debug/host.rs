@@ -21,6 +21,7 @@ use wasmtime_wasi::p2::{DynPollable, Pollable, subscribe};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bytecode;
+use super::exceptions::Fate;
 use super::execution::{Execution, Failure, ResumeMode, StateView};
 use super::frames::Paused;
 use super::handler::Stop;
@@ -376,7 +377,11 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
                 Stop::Step => wit::Stop::Step,
                 Stop::Interrupted => wit::Stop::Interrupted,
                 Stop::Trap(description) => wit::Stop::Trap(description),
-                Stop::Exception => wit::Stop::Exception,
+                Stop::Exception(fate) => wit::Stop::Exception(match fate {
+                    Fate::Caught => wit::Catcher::Caught,
+                    Fate::Uncaught => wit::Catcher::Uncaught,
+                    Fate::Unknown => wit::Catcher::Unknown,
+                }),
                 Stop::Watchpoint(hit) => wit::Stop::Watchpoint(self.watch_hit(hit)?),
             }),
             StateView::Running => wit::State::Running,
@@ -408,6 +413,11 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
 
     fn kill(&mut self, _: Resource<DebuggeeHandle>) -> wasmtime::Result<()> {
         self.execution.kill();
+        Ok(())
+    }
+
+    fn stop_at_throws(&mut self, _: Resource<DebuggeeHandle>, every: bool) -> wasmtime::Result<()> {
+        self.execution.stop_at_throws(every);
         Ok(())
     }
 

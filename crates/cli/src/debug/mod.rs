@@ -12,6 +12,7 @@
 mod accesses;
 mod breakpoints;
 mod bytecode;
+mod exceptions;
 mod execution;
 mod frames;
 mod handler;

@@ -5,8 +5,8 @@ use std::rc::Rc;
 
 use crate::inferior::Handle;
 use crate::wasmdebug::debugger::debuggee::{
-    Access, CodeLocation, Error, Frame, InstanceInfo, MemoryRange, ModuleInfo, ResumeMode, State,
-    Stop, Value,
+    Access, Catcher, CodeLocation, Error, Frame, InstanceInfo, MemoryRange, ModuleInfo, ResumeMode,
+    State, Stop, Value,
 };
 
 /// The model's state, shared between the target (through [`Handle`]) and
@@ -59,7 +59,7 @@ impl Model {
         world.state = match how % 5 {
             0 => State::Paused(Stop::Breakpoint),
             1 => State::Paused(Stop::Trap("wasm trap: integer divide by zero".into())),
-            2 => State::Paused(Stop::Exception),
+            2 => State::Paused(Stop::Exception(Catcher::Uncaught)),
             3 => State::Exited(i32::from(how)),
             _ => State::Exited(-1),
         };
@@ -114,6 +114,7 @@ impl Handle for Model {
     fn kill(&self) {
         self.0.borrow_mut().state = State::Exited(137);
     }
+    fn stop_at_throws(&self, _every: bool) {}
     fn modules(&self) -> Result<Vec<ModuleInfo>, Error> {
         let world = self.paused()?;
         Ok(world

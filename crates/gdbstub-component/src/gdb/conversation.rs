@@ -15,7 +15,7 @@ use gdbstub::target::ext::base::singlethread::SingleThreadBase;
 use gdbstub_arch::wasm::reg::id::WasmRegId;
 
 use super::packets::{self, Frame, Framer};
-use super::resume::Event;
+use super::resume::{self, Event};
 use super::{Debugger, Refusal, errno};
 
 /// The largest packet we take, and so the largest memory read LLDB asks for
@@ -253,29 +253,38 @@ impl<'a> Conversation<'a> {
             return Ok(machine);
         };
         let mark = self.outbox.len();
+        let mut extra_fields = None;
         let result = match event {
             Event::Stopped {
                 reason,
-                pc: Some(pc),
-                ..
+                pc,
+                exception,
             } => {
-                // LLDB's Wasm plugin wants the pc in every stop reply.
-                let pc = pc.to_le_bytes();
-                gdb.report_stop_with_regs(
-                    self.debugger,
-                    reason,
-                    &mut core::iter::once((WasmRegId::Pc, &pc[..])),
-                )
+                extra_fields = exception.as_deref().map(resume::exception_fields);
+                match pc {
+                    // LLDB's Wasm plugin wants the pc in every stop reply.
+                    Some(pc) => gdb.report_stop_with_regs(
+                        self.debugger,
+                        reason,
+                        &mut core::iter::once((WasmRegId::Pc, &pc.to_le_bytes()[..])),
+                    ),
+                    None => gdb.report_stop(self.debugger, reason),
+                }
             }
-            Event::Stopped {
-                reason, pc: None, ..
-            } => gdb.report_stop(self.debugger, reason),
             Event::Exited(status) => {
                 gdb.report_stop(self.debugger, SingleThreadStopReason::Exited(status))
             }
         };
         match result {
-            Ok(machine) => Ok(machine),
+            Ok(machine) => {
+                // gdbstub has no way to add fields to a stop reply: add them
+                // to the packet it wrote.
+                if let Some(fields) = extra_fields {
+                    let reply = self.outbox.0.borrow_mut().split_off(mark);
+                    self.outbox.push(&packets::with_fields(&reply, &fields));
+                }
+                Ok(machine)
+            }
             Err(error) => {
                 log::debug!("stop reply failed: {error}");
                 self.outbox.truncate(mark);

@@ -11,6 +11,7 @@ pub(crate) mod conversation;
 mod info;
 mod libraries;
 mod memory_map;
+mod monitor;
 pub(crate) mod packets;
 mod resume;
 mod session;
@@ -26,6 +27,7 @@ use gdbstub::target::ext::host_info::HostInfoOps;
 use gdbstub::target::ext::libraries::LibrariesOps;
 use gdbstub::target::ext::lldb_register_info_override::LldbRegisterInfoOverrideOps;
 use gdbstub::target::ext::memory_map::MemoryMapOps;
+use gdbstub::target::ext::monitor_cmd::MonitorCmdOps;
 use gdbstub::target::ext::process_info::ProcessInfoOps;
 use gdbstub::target::ext::wasm::WasmOps;
 use gdbstub::target::{Target, TargetError};
@@ -157,6 +159,11 @@ impl Target for Debugger {
 
     #[inline(always)]
     fn support_memory_map(&mut self) -> Option<MemoryMapOps<'_, Self>> {
+        Some(self)
+    }
+
+    #[inline(always)]
+    fn support_monitor_cmd(&mut self) -> Option<MonitorCmdOps<'_, Self>> {
         Some(self)
     }
 

@@ -130,6 +130,19 @@ pub fn frame(body: &[u8]) -> Vec<u8> {
     packet
 }
 
+/// The whole packet `packet` with `fields` added at the end of its body,
+/// framed afresh; `packet` unchanged if it is not one whole packet.
+pub fn with_fields(packet: &[u8], fields: &[u8]) -> Vec<u8> {
+    let whole =
+        packet.first() == Some(&b'$') && packet.len() >= 4 && packet[packet.len() - 3] == b'#';
+    if !whole {
+        return packet.to_vec();
+    }
+    let mut body = body(packet).to_vec();
+    body.extend_from_slice(fields);
+    frame(&body)
+}
+
 /// Whether `body` is a memory write (`M addr,len:hex` or `X addr,len:binary`)
 /// whose data is not `len` bytes long, or whose length cannot be read.
 ///

@@ -7,16 +7,17 @@ use gdbstub::target::ext::base::singlethread::{
 };
 
 use super::{Debugger, Refusal, errno_of};
-use crate::wasmdebug::debugger::debuggee::{ResumeMode, State, Stop};
+use crate::wasmdebug::debugger::debuggee::{Catcher, ResumeMode, State, Stop};
 
 /// What to tell the client once the program is no longer running.
 pub enum Event {
-    /// It paused: the stop reply, the pc to send along with it, and the
-    /// trap's description if it trapped (the session prints it).
+    /// It paused: the stop reply, the pc to send along with it, and for a
+    /// trap or an exception what happened, which the reply carries as an
+    /// exception (see `exception_fields`) and the session prints.
     Stopped {
         reason: SingleThreadStopReason<u64>,
         pc: Option<u64>,
-        trap: Option<String>,
+        exception: Option<String>,
     },
     /// It ended with this exit status.
     Exited(u8),
@@ -53,18 +54,49 @@ impl Debugger {
         if let (Stop::Breakpoint, Ok(frame)) = (&stop, inferior.innermost_frame()) {
             pc = self.breakpoint_pc(frame.location).or(pc);
         }
-        let (reason, trap) = match stop {
+        let (reason, exception) = match stop {
             Stop::Breakpoint => (SingleThreadStopReason::SwBreak(()), None),
             Stop::Watchpoint(hit) => (
                 self.watch_stop(&hit).unwrap_or(signal(Signal::SIGTRAP)),
                 None,
             ),
-            Stop::Entry | Stop::Step | Stop::Exception => (signal(Signal::SIGTRAP), None),
+            Stop::Entry | Stop::Step => (signal(Signal::SIGTRAP), None),
             Stop::Interrupted => (signal(Signal::SIGINT), None),
             Stop::Trap(description) => (signal(trap_signal(&description)), Some(description)),
+            Stop::Exception(catcher) => {
+                let description = match catcher {
+                    Catcher::Uncaught => "uncaught Wasm exception",
+                    Catcher::Caught => "Wasm exception thrown (a handler catches it)",
+                    Catcher::Unknown => "Wasm exception thrown",
+                };
+                (signal(Signal::SIGTRAP), Some(description.to_string()))
+            }
         };
-        Some(Event::Stopped { reason, pc, trap })
+        Some(Event::Stopped {
+            reason,
+            pc,
+            exception,
+        })
     }
+}
+
+/// The fields that make LLDB show a stop as an exception with this
+/// description (`reason:exception;description:HEX;`, from
+/// `ProcessGDBRemote::SetThreadStopInfo`) rather than as the reply's signal.
+///
+/// A signal stop is one LLDB would deliver to the program on the next
+/// resume (SIGSEGV, SIGILL and SIGFPE pass by default), and LLDB refuses to
+/// run in reverse with a signal to deliver: an exception stop has none, and
+/// it reads better ("stop reason = wasm trap: ..."). The signal stays in the
+/// reply for clients that do not know the field. LLDB's batch mode still
+/// counts an exception stop as a crash, for its `-k` commands.
+pub fn exception_fields(description: &str) -> Vec<u8> {
+    let mut fields = b"reason:exception;description:".to_vec();
+    for byte in description.bytes() {
+        fields.extend_from_slice(&super::packets::hex_pair(byte));
+    }
+    fields.push(b';');
+    fields
 }
 
 /// A `T` stop reply, which is the kind that can carry the pc.

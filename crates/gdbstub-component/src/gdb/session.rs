@@ -59,6 +59,7 @@ fn serve_clients(
             Some(End::Detached) => {
                 debugger.clear_breakpoints();
                 debugger.clear_watchpoints();
+                debugger.clear_catch_throw();
                 debugger.detach();
                 client.close();
                 unattended = true;
@@ -79,6 +80,7 @@ fn serve_clients(
                 // stop it by surprise.
                 debugger.clear_breakpoints();
                 debugger.clear_watchpoints();
+                debugger.clear_catch_throw();
                 if !debugger.pause(ready) {
                     return Ok(());
                 }
@@ -162,11 +164,11 @@ fn run(
                 // before waiting: a step then costs no poll.
                 if let Some(event) = talk.debugger.event() {
                     if let Event::Stopped {
-                        trap: Some(description),
+                        exception: Some(description),
                         ..
                     } = &event
                     {
-                        console::print(&format!("Program trapped: {description}"));
+                        console::print(&format!("Program stopped: {description}"));
                     }
                     talk.report(machine, event)?
                 } else {
