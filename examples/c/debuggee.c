@@ -106,7 +106,7 @@ void finish(int status) {
 /* Innermost frame of the trap backtrace: executes a Wasm `unreachable`. */
 void level_two(int value) {
     if (value >= 0) {
-        __builtin_trap();
+        __builtin_trap(); /* MARK:trap */
     }
 }
 
@@ -144,7 +144,7 @@ void audit(unsigned iterations, unsigned long long checksum) {
 static void run_audit(unsigned iterations) {
     unsigned long long checksum = 0;
     for (unsigned i = 0; i < iterations; i++) {
-        checksum = checksum * 31 + i;
+        checksum = checksum * 31 + i; /* MARK:checksum */
     }
     audit(iterations, checksum);
 }

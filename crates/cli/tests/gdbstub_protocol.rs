@@ -277,11 +277,20 @@ fn reports_the_exit_status() {
 }
 
 #[test]
-fn reports_traps_as_signals() {
+fn reports_traps_as_exceptions_with_a_signal() {
     let run = Served::start(Debuggee::C, &["trap"]);
     let mut gdb = connect(&run);
     let stop = gdb.ask("c");
+    // SIGILL for clients that know only signals; LLDB takes the exception.
     assert!(stop.starts_with("T04"), "SIGILL for unreachable: {stop}");
+    let description: String = "wasm trap: wasm `unreachable` instruction executed"
+        .bytes()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    assert!(
+        stop.contains(&format!("reason:exception;description:{description};")),
+        "{stop}"
+    );
     let level_two = c_function("level_two");
     assert!(level_two.contains(&(stop_pc(&stop).unwrap() & 0xffff_ffff)));
     run.wait_line("unreachable");

@@ -307,7 +307,7 @@ fn trap_is_reported_with_its_backtrace() {
         session.expect(
             // In Rust the innermost frame is `core::arch`'s `unreachable`.
             &[
-                "stop reason = signal SIGILL",
+                "stop reason = wasm trap: wasm `unreachable` instruction executed",
                 "level_two",
                 "level_one",
                 "exited with status = 134",
@@ -329,7 +329,7 @@ fn exit_status_reaches_lldb_and_the_shell() {
         };
         session.expect(&[&format!("exited with status = {status}")], status);
         assert!(
-            !session.lldb.contains("SIGILL"),
+            !session.lldb.contains("wasm trap"),
             "not a crash: {}",
             session.lldb
         );
@@ -465,7 +465,7 @@ fn exhausting_the_call_stack_stops_with_a_backtrace() {
     );
     session.expect(
         &[
-            "stop reason = signal SIGILL",
+            "stop reason = wasm trap: call stack exhausted",
             // The innermost frame is the last call that got in: the one
             // after it overflowed on entry.
             "frame #0: ",

@@ -12,7 +12,7 @@ use support::rsp;
 use support::{Served, output, output_within, stderr, stdout, test_debugger, wasmdebug};
 
 /// Each program, with its line of output and how many exceptions it throws
-/// (each one a stop of the debugger).
+/// (each one a stop of a debugger that asked to stop at every throw).
 const PROGRAMS: [(&str, &str, usize); 10] = [
     (
         "exceptions",
@@ -111,9 +111,17 @@ fn every_program_runs_plain() {
 
 #[test]
 fn every_program_runs_to_its_end_under_the_test_debugger() {
+    for (name, _, _) in PROGRAMS {
+        // Every exception thrown is caught: none is a stop.
+        check(name, &[("continue", "exited(0)")]);
+    }
+}
+
+#[test]
+fn every_throw_stops_a_debugger_that_asks_for_them() {
     for (name, _, exceptions) in PROGRAMS {
-        // A thrown exception pauses the program, caught or not.
-        let mut script = vec![("continue", "paused(exception)"); exceptions];
+        let mut script = vec![("stop-at-throws on", "ok")];
+        script.extend(vec![("continue", "paused(exception(caught))"); exceptions]);
         script.push(("continue", "exited(0)"));
         check(name, &script);
     }
@@ -151,9 +159,7 @@ fn stepping_into_and_over_throw_lands_in_the_catch() {
             ("local 0 0", "i32:20"),
             ("step 3", "paused(step) at {throw}"),
             ("operand 0 0", "i32:21"),
-            // The throw itself is a stop, at the throwing instruction...
-            ("step", "paused(exception) at {throw}"),
-            // ...and the next step lands in the catch, with the payload.
+            // A step over a caught throw lands in the catch, with the payload.
             ("step", "paused(step) at {landing}"),
             (
                 "frames",
@@ -170,9 +176,11 @@ fn throw_ref_rethrows_the_caught_exnref() {
     check(
         "exceptions",
         &[
+            ("stop-at-throws on", "ok"),
             ("break-at rethrow ThrowRef", "ok {throw_ref}"),
-            ("continue", "paused(exception)"),
-            ("continue", "paused(exception)"),
+            // The throws before it, caught, stop as asked.
+            ("continue", "paused(exception(caught))"),
+            ("continue", "paused(exception(caught))"),
             ("continue", "paused(breakpoint)"),
             (
                 "frames",
@@ -183,7 +191,9 @@ fn throw_ref_rethrows_the_caught_exnref() {
             // The exnref, in its local and on the operand stack.
             ("local 0 1", "non-null-ref"),
             ("operand 0 0", "non-null-ref"),
-            ("step", "paused(exception) at {throw_ref}"),
+            // The rethrow is a stop at the throwing instruction...
+            ("step", "paused(exception(caught)) at {throw_ref}"),
+            // ...and the next step lands in the catch.
             ("step", "paused(step) at {landing}"),
             (
                 "frames",

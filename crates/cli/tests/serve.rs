@@ -336,6 +336,47 @@ mod under_lldb {
     }
 
     #[test]
+    fn interrupt_stops_a_request_in_its_loop_without_calls() {
+        let mut server = Server::start(&["-g", "127.0.0.1:0"]);
+        let mut commands = INTERRUPT_WHILE_IDLE.to_vec();
+        commands.extend(["bt 2", "frame variable spins", "process kill"]);
+        // Sent at once, served on `c`; the connection stays open until the
+        // session is over (the request never ends on its own).
+        let (lldb, _connection) = session(&server, &commands, &[], |http| {
+            let mut connection = std::net::TcpStream::connect(http).expect("connect");
+            std::io::Write::write_all(
+                &mut connection,
+                b"GET /spin HTTP/1.1\r\nHost: localhost\r\n\r\n",
+            )
+            .expect("send a request");
+            connection
+        });
+        assert_in_order(
+            &lldb,
+            &[
+                "stop reason = signal SIGINT",
+                "frame #0: ",
+                "spin",
+                "frame #1: ",
+                "greeting",
+                "spins = ",
+            ],
+        );
+        let source = super::support::workspace_root().join("examples/http-handler/src/lib.rs");
+        let body = super::support::marked_line(&source, "MARK: spin-body");
+        let loop_lines = [format!("lib.rs:{}:", body - 1), format!("lib.rs:{body}:")];
+        let frame = lldb
+            .lines()
+            .filter(|line| line.contains("frame #0: "))
+            .next_back();
+        assert!(
+            frame.is_some_and(|frame| loop_lines.iter().any(|at| frame.contains(at.as_str()))),
+            "frame #0 not at {loop_lines:?}:\n{lldb}"
+        );
+        assert_eq!(server.wait(), Some(137), "{}", server.stderr());
+    }
+
+    #[test]
     fn a_trapping_request_stops_then_gets_500() {
         let mut server = Server::start(&["-g", "127.0.0.1:0"]);
         // The `c` in there lets the 500 go out, then serves `/after`.
@@ -348,7 +389,7 @@ mod under_lldb {
         assert_in_order(
             &lldb,
             &[
-                "stop reason = signal SIGILL",
+                "stop reason = wasm trap: wasm `unreachable` instruction executed",
                 "greeting",
                 "Guest$GT$::handle",
                 "SIGINT",

@@ -1,5 +1,6 @@
 //! An HTTP handler of the `wasi:http/proxy` world for the `wasmdebug serve`
-//! tests: it answers `hello PATH`, and traps on `/trap`.
+//! tests: it answers `hello PATH`, traps on `/trap`, and loops on `/spin`
+//! until a debugger ends it.
 
 use std::io::Write as _;
 
@@ -34,5 +35,22 @@ fn greeting(path: &str) -> String {
         // MARK: trap
         std::process::abort();
     }
+    if path == "/spin" {
+        return format!("spun {} times\n", spin());
+    }
     format!("hello {path}\n") // MARK: greeting
+}
+
+/// Never set by the handler: only a debugger could end the loop of `spin`.
+static mut STOP_SPINNING: bool = false;
+
+/// A loop with no calls in it (in a debug build too), for interrupting a
+/// request.
+#[inline(never)]
+fn spin() -> u64 {
+    let mut spins: u64 = 0;
+    while !unsafe { STOP_SPINNING } {
+        spins += 1; // MARK: spin-body
+    }
+    spins
 }

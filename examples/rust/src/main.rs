@@ -106,7 +106,7 @@ fn finish(status: i32) -> ! {
 fn level_two(value: i32) {
     if black_box(value) >= 0 {
         #[cfg(target_arch = "wasm32")]
-        core::arch::wasm32::unreachable();
+        core::arch::wasm32::unreachable(); // MARK:trap
         #[cfg(not(target_arch = "wasm32"))]
         panic!("trap (level_two, value = {value})");
     }

@@ -121,12 +121,18 @@ pub fn run_lldb_with_crash_commands(commands: &[String], on_crash: &[&str]) -> S
     for line in on_crash {
         command.arg("-k").arg(line);
     }
-    let mut child = command
+    let child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("lldb runs");
+    collect(child)
+}
+
+/// Everything `child` prints on stdout, then stderr, once it exits (within
+/// the session limit).
+fn collect(mut child: Child) -> String {
     let mut stdout = child.stdout.take().unwrap();
     let mut stderr = child.stderr.take().unwrap();
     let out = std::thread::spawn(move || {
@@ -141,6 +147,56 @@ pub fn run_lldb_with_crash_commands(commands: &[String], on_crash: &[&str]) -> S
     });
     wait_within(&mut child, SESSION_LIMIT);
     out.join().unwrap() + &err.join().unwrap()
+}
+
+/// Drives LLDB through its Python API: each command runs whatever the
+/// stops before it were, and prints `(lldb) COMMAND` then its output.
+const PYTHON_DRIVER: &str = r#"
+import sys, lldb
+debugger = lldb.SBDebugger.Create()
+debugger.SetAsync(False)
+interpreter = debugger.GetCommandInterpreter()
+for command in sys.argv[1:]:
+    result = lldb.SBCommandReturnObject()
+    interpreter.HandleCommand(command, result)
+    sys.stdout.write("(lldb) " + command + "\n" + result.GetOutput() + result.GetError())
+    sys.stdout.flush()
+"#;
+
+/// Runs `commands` in LLDB through its Python API (the `lldb` module of the
+/// venv LLDB comes from) and returns everything printed. Unlike batch mode,
+/// which gives up at the first stop it counts as a crash (a trap, an
+/// exception), every command runs.
+pub fn run_lldb_python(commands: &[String]) -> String {
+    let python = lldb().with_file_name("python3");
+    assert!(python.exists(), "no Python beside LLDB at {python:?}");
+    let child = Command::new(python)
+        .arg("-c")
+        .arg(PYTHON_DRIVER)
+        .args(commands)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    collect(child)
+}
+
+/// Like `attach`, with LLDB driven through its Python API (`run_lldb_python`).
+pub fn attach_python(runtime: Runtime, commands: &[&str]) -> Session {
+    let mut all = vec![format!(
+        "process connect --plugin wasm connect://{}",
+        runtime.addr
+    )];
+    all.extend(commands.iter().map(|command| command.to_string()));
+    let lldb = run_lldb_python(&all);
+    let (status, stdout, stderr) = runtime.finish();
+    Session {
+        lldb,
+        status,
+        stdout,
+        stderr,
+    }
 }
 
 /// A finished session: what LLDB printed, and how the runtime ended.

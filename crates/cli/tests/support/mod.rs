@@ -81,14 +81,18 @@ impl Debuggee {
 
     /// The line holding the marker comment `MARK:<name>`.
     pub fn line_of(self, name: &str) -> u32 {
-        let marker = format!("MARK:{name}");
-        let source = std::fs::read_to_string(self.source()).expect("example source is readable");
-        let index = source
-            .lines()
-            .position(|line| line.contains(&marker))
-            .unwrap_or_else(|| panic!("no {marker} in {:?}", self.source()));
-        index as u32 + 1
+        marked_line(&self.source(), &format!("MARK:{name}"))
     }
+}
+
+/// The number of the line of `source` that holds `marker`.
+pub fn marked_line(source: &Path, marker: &str) -> u32 {
+    let text = std::fs::read_to_string(source).expect("example source is readable");
+    let index = text
+        .lines()
+        .position(|line| line.contains(marker))
+        .unwrap_or_else(|| panic!("no {marker} in {source:?}"));
+    index as u32 + 1
 }
 
 /// Builds `examples/c/<name>.c`, with `flags` added to clang's.

@@ -381,4 +381,11 @@ mod tests {
         assert_eq!(body(b"$#00"), b"");
         assert_eq!(body(b""), b"");
     }
+
+    #[test]
+    fn adds_fields_to_a_whole_packet_only() {
+        assert_eq!(with_fields(b"$T05#b9", b"a:1;"), frame(b"T05a:1;"));
+        assert_eq!(with_fields(b"T05", b"a:1;"), b"T05");
+        assert_eq!(with_fields(b"", b"a:1;"), b"");
+    }
 }

@@ -161,4 +161,12 @@ mod tests {
             assert_eq!(trap_signal(description), expected, "{description}");
         }
     }
+
+    #[test]
+    fn describes_an_exception_in_hex() {
+        assert_eq!(
+            exception_fields("a trap"),
+            b"reason:exception;description:612074726170;"
+        );
+    }
 }
