@@ -8,9 +8,26 @@ use crate::wasmdebug::debugger::debuggee::{
     ResumeMode, State, Value,
 };
 
-/// The debug world's `debuggee` calls we make: the WIT resource itself, or
-/// a model of it in the host-side tests, which cannot call the real host.
-pub trait Handle {
+/// Declares `Handle` and implements it for the WIT resource, from one list
+/// of the `debuggee` calls we make, each written once.
+macro_rules! handle_calls {
+    ($(fn $name:ident(&self $(, $arg:ident: $type:ty)*) $(-> $result:ty)?;)*) => {
+        /// The debug world's `debuggee` calls we make: the WIT resource
+        /// itself, or a model of it in the host-side tests, which cannot
+        /// call the real host.
+        pub trait Handle {
+            $(fn $name(&self $(, $arg: $type)*) $(-> $result)?;)*
+        }
+
+        impl Handle for Debuggee {
+            $(fn $name(&self $(, $arg: $type)*) $(-> $result)? {
+                Debuggee::$name(self $(, $arg)*)
+            })*
+        }
+    };
+}
+
+handle_calls! {
     fn state(&self) -> State;
     fn resume(&self, mode: ResumeMode) -> Result<(), Error>;
     fn interrupt(&self);
@@ -32,66 +49,6 @@ pub trait Handle {
     fn remove_watchpoint(&self, range: MemoryRange, access: Access) -> Result<(), Error>;
 }
 
-impl Handle for Debuggee {
-    fn state(&self) -> State {
-        Debuggee::state(self)
-    }
-    fn resume(&self, mode: ResumeMode) -> Result<(), Error> {
-        Debuggee::resume(self, mode)
-    }
-    fn interrupt(&self) {
-        Debuggee::interrupt(self)
-    }
-    fn kill(&self) {
-        Debuggee::kill(self)
-    }
-    fn stop_at_throws(&self, every: bool) {
-        Debuggee::stop_at_throws(self, every)
-    }
-    fn modules(&self) -> Result<Vec<ModuleInfo>, Error> {
-        Debuggee::modules(self)
-    }
-    fn bytecode(&self, module: u32) -> Result<Vec<u8>, Error> {
-        Debuggee::bytecode(self, module)
-    }
-    fn instances(&self) -> Result<Vec<InstanceInfo>, Error> {
-        Debuggee::instances(self)
-    }
-    fn frames(&self, max: u32) -> Result<Vec<Frame>, Error> {
-        Debuggee::frames(self, max)
-    }
-    fn local(&self, frame: u32, index: u32) -> Result<Value, Error> {
-        Debuggee::local(self, frame, index)
-    }
-    fn operand(&self, frame: u32, index: u32) -> Result<Value, Error> {
-        Debuggee::operand(self, frame, index)
-    }
-    fn memory_size(&self, instance: u32, memory: u32) -> Result<(u64, u64), Error> {
-        Debuggee::memory_size(self, instance, memory)
-    }
-    fn read_memory(&self, instance: u32, memory: u32, at: u64, len: u32) -> Result<Vec<u8>, Error> {
-        Debuggee::read_memory(self, instance, memory, at, len)
-    }
-    fn write_memory(&self, instance: u32, memory: u32, at: u64, bytes: &[u8]) -> Result<(), Error> {
-        Debuggee::write_memory(self, instance, memory, at, bytes)
-    }
-    fn get_global(&self, instance: u32, global: u32) -> Result<Value, Error> {
-        Debuggee::get_global(self, instance, global)
-    }
-    fn add_breakpoint(&self, at: CodeLocation) -> Result<(), Error> {
-        Debuggee::add_breakpoint(self, at)
-    }
-    fn remove_breakpoint(&self, at: CodeLocation) -> Result<(), Error> {
-        Debuggee::remove_breakpoint(self, at)
-    }
-    fn add_watchpoint(&self, range: MemoryRange, access: Access) -> Result<(), Error> {
-        Debuggee::add_watchpoint(self, range, access)
-    }
-    fn remove_watchpoint(&self, range: MemoryRange, access: Access) -> Result<(), Error> {
-        Debuggee::remove_watchpoint(self, range, access)
-    }
-}
-
 /// The debuggee and its caches.
 ///
 /// ```text
@@ -108,8 +65,9 @@ impl Handle for Debuggee {
 pub struct Inferior {
     handle: Box<dyn Handle>,
     running: bool,
-    /// Counts stops, so that callers can key their own per-stop caches.
-    stop_count: u64,
+    /// Counts resumes: the same number throughout one stop, so callers key
+    /// their own per-stop caches on it.
+    resumes: u64,
     stop: StopCache,
     modules: Vec<ModuleInfo>,
     bytecode: Vec<Option<Vec<u8>>>,
@@ -131,7 +89,7 @@ impl Inferior {
         Inferior {
             handle,
             running,
-            stop_count: 0,
+            resumes: 0,
             stop: StopCache::default(),
             modules: Vec::new(),
             bytecode: Vec::new(),
@@ -150,9 +108,9 @@ impl Inferior {
         self.running
     }
 
-    /// Which stop the caches belong to.
-    pub fn stop_count(&self) -> u64 {
-        self.stop_count
+    /// Which stop the caches belong to: how many resumes came before it.
+    pub fn resumes(&self) -> u64 {
+        self.resumes
     }
 
     /// Paused only.
@@ -160,7 +118,7 @@ impl Inferior {
         self.handle.resume(mode)?;
         self.running = true;
         self.stop = StopCache::default();
-        self.stop_count += 1;
+        self.resumes += 1;
         Ok(())
     }
 

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use wasmtime::{AsContext, AsContextMut, Module, ModulePC, StoreContextMut};
 
-use super::panics::contain;
+use super::frames::{Innermost, innermost};
 
 /// One change to Wasmtime's breakpoint state.
 pub enum Edit {
@@ -130,27 +130,14 @@ pub fn apply<T>(store: &mut StoreContextMut<'_, T>, edits: Vec<Edit>) -> wasmtim
 /// Whether Wasmtime holds a breakpoint at the innermost frame's location.
 /// False at a site patched for another module's breakpoint (see above).
 pub fn is_set<T>(store: &mut StoreContextMut<'_, T>) -> bool {
-    let Some((module, pc)) = innermost_location(store) else {
+    let Some(Innermost { module, pc, .. }) = innermost(store) else {
         return false;
     };
+    let module = module.debug_index_in_engine();
     match store.as_context().breakpoints() {
         Some(mut set) => {
             set.any(|point| point.pc.raw() == pc && point.module.debug_index_in_engine() == module)
         }
         None => false,
     }
-}
-
-/// Where the innermost Wasm frame is: its module's id in the engine and
-/// its pc. `None` if Wasmtime cannot tell (or panics trying).
-fn innermost_location<T>(store: &mut StoreContextMut<'_, T>) -> Option<(u64, u32)> {
-    contain(|| {
-        let frame = store.debug_exit_frames().next()?;
-        let (_, pc) = frame
-            .wasm_function_index_and_pc(store.as_context_mut())
-            .ok()??;
-        let module = frame.module(store.as_context_mut()).ok()??;
-        Some((module.debug_index_in_engine(), pc.raw()))
-    })
-    .ok()?
 }

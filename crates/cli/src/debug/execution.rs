@@ -101,7 +101,7 @@ pub struct Execution<T: 'static> {
 }
 
 enum State {
-    Paused(ProgramFuture),
+    Paused(ProgramFuture, Stop),
     Running,
     Exited(i32),
 }
@@ -131,10 +131,9 @@ impl<T: Send + 'static> Execution<T> {
             runner: Runner::spawn()?,
         };
         match execution.runner.poll_here(program, &execution.mailbox) {
-            Polled::Paused(program) => {
-                execution.mailbox.set_entry_stop();
-                execution.state = State::Paused(program);
-            }
+            // The first event is a single step's; to the debugger it is
+            // the start.
+            Polled::Paused(program, _) => execution.state = State::Paused(program, Stop::Entry),
             Polled::Ended(ending) => execution.state = State::Exited(ending?.exit_status()),
             // Blocked in a host call before running any Wasm: let the
             // runner finish that.
@@ -152,9 +151,7 @@ impl<T: Send + 'static> Execution<T> {
             self.take_back(returned)?;
         }
         Ok(match &self.state {
-            // Paused with no stop recorded cannot happen; a step is the
-            // harmless answer.
-            State::Paused(_) => StateView::Paused(self.mailbox.stop().unwrap_or(Stop::Step)),
+            State::Paused(_, stop) => StateView::Paused(stop.clone()),
             State::Running => StateView::Running,
             State::Exited(status) => StateView::Exited(*status),
         })
@@ -167,15 +164,15 @@ impl<T: Send + 'static> Execution<T> {
     }
 
     /// Runs `request` with the paused program. Paused only.
-    pub fn inspect<R: Send + 'static>(
+    pub fn with_paused<R: Send + 'static>(
         &mut self,
         request: impl FnOnce(&mut Paused<'_, T>) -> R + Send + 'static,
     ) -> Result<R, Failure> {
         self.check_paused()?;
-        let State::Paused(program) = &mut self.state else {
+        let State::Paused(program, _) = &mut self.state else {
             return Err(Failure::NotPaused);
         };
-        self.mailbox.post(Order::Inspect(Box::new(move |paused| {
+        self.mailbox.post(Order::Request(Box::new(move |paused| {
             Box::new(request(paused)) as Box<dyn Any + Send>
         })));
         // The handler runs the request and parks again, so this poll always
@@ -209,7 +206,7 @@ impl<T: Send + 'static> Execution<T> {
         self.check_paused()?;
         let mut watches = self.mailbox.watches();
         match add {
-            true => watches.add(range, kind),
+            true => watches.add(range, kind, self.mailbox.store_number()),
             false => watches.remove(&range, kind),
         }
         Ok(())
@@ -235,9 +232,9 @@ impl<T: Send + 'static> Execution<T> {
         self.mailbox.set_mode(mode);
         if mode == Mode::Watch {
             let mailbox = self.mailbox.clone();
-            self.inspect(move |paused| mailbox.watches().refresh(&mut paused.store))?;
+            self.with_paused(move |paused| mailbox.watches().refresh(&mut paused.store))?;
         }
-        let State::Paused(program) = std::mem::replace(&mut self.state, State::Running) else {
+        let State::Paused(program, _) = std::mem::replace(&mut self.state, State::Running) else {
             return Err(anyhow!("the program left `Paused` while resuming").into());
         };
         self.mailbox.resume();
@@ -251,7 +248,7 @@ impl<T: Send + 'static> Execution<T> {
             }
         };
         match polled {
-            Polled::Paused(program) => self.state = State::Paused(program),
+            Polled::Paused(program, stop) => self.state = State::Paused(program, stop),
             Polled::Ended(ending) => self.state = State::Exited(ending?.exit_status()),
             Polled::Waiting(program) => self.run_on_runner(program)?,
         }
@@ -277,7 +274,7 @@ impl<T: Send + 'static> Execution<T> {
     pub fn kill(&mut self) {
         match std::mem::replace(&mut self.state, State::Exited(KILLED_EXIT_STATUS)) {
             // Dropping a parked program unwinds its stack and frees the store.
-            State::Paused(program) => drop(program),
+            State::Paused(program, _) => drop(program),
             // The runner's program traps at its next epoch check; what the
             // runner gives back then is dropped unread.
             State::Running => {
@@ -326,7 +323,7 @@ impl<T: Send + 'static> Execution<T> {
         if edits.is_empty() {
             return Ok(());
         }
-        self.inspect(move |paused| {
+        self.with_paused(move |paused| {
             breakpoints::apply(&mut paused.store, edits)
                 .map_err(|error| Failure::Runtime(format!("cannot edit breakpoints: {error:#}")))
         })?
@@ -340,7 +337,7 @@ impl<T: Send + 'static> Execution<T> {
     /// Takes the program back from the runner thread.
     fn take_back(&mut self, returned: Returned) -> Result<()> {
         self.state = match returned {
-            Returned::Paused(program) => State::Paused(program),
+            Returned::Paused(program, stop) => State::Paused(program, stop),
             Returned::Ended(ending) => State::Exited(ending?.exit_status()),
         };
         Ok(())

@@ -1,7 +1,7 @@
 //! What a request sees of the paused program: its store, and the Wasm
 //! frames of its stack, walked only as deep as requests ask.
 
-use wasmtime::{AsContextMut, FrameHandle, StoreContextMut};
+use wasmtime::{AsContext, AsContextMut, FrameHandle, Instance, Module, StoreContextMut};
 
 use super::panics::contain;
 
@@ -58,6 +58,35 @@ impl<'a, T> Paused<'a, T> {
         let index = usize::try_from(index).unwrap_or(usize::MAX);
         Ok(self.frames(index.saturating_add(1))?.get(index).cloned())
     }
+}
+
+/// The innermost Wasm frame of a stack stopped at a debug event, as the
+/// handler sees it before deciding whether to pause.
+pub struct Innermost {
+    pub frame: FrameHandle,
+    pub instance: Instance,
+    pub module: Module,
+    pub pc: u32,
+}
+
+/// The innermost Wasm frame, or `None` if Wasmtime cannot tell (or panics
+/// trying).
+pub fn innermost<T>(store: &mut StoreContextMut<'_, T>) -> Option<Innermost> {
+    contain(|| {
+        let frame = store.debug_exit_frames().next()?;
+        let (_, pc) = frame
+            .wasm_function_index_and_pc(store.as_context_mut())
+            .ok()??;
+        let instance = frame.instance(store.as_context_mut()).ok()?;
+        let module = instance.module(store.as_context()).clone();
+        Some(Innermost {
+            frame,
+            instance,
+            module,
+            pc: pc.raw(),
+        })
+    })
+    .ok()?
 }
 
 /// A walk down the paused stack's Wasm frames: each activation's frames

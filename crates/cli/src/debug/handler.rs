@@ -67,7 +67,7 @@ pub type Request<T> = Box<dyn FnOnce(&mut Paused<'_, T>) -> Box<dyn Any + Send> 
 /// What the debugger wants next from a paused program.
 pub enum Order<T: 'static> {
     /// Run this with the store and leave the reply in the mailbox.
-    Inspect(Request<T>),
+    Request(Request<T>),
     /// Return from the debug handler: the program runs on.
     Resume,
 }
@@ -105,8 +105,9 @@ pub struct Mailbox<T: 'static> {
 }
 
 struct Slots<T: 'static> {
-    /// Why the program is paused; `None` while it runs.
-    stop: Option<Stop>,
+    /// Why the program just parked, until whoever polled it takes this
+    /// (`take_stop`): the one sign that a pending poll is a stop.
+    parked: Option<Stop>,
     order: Option<Order<T>>,
     reply: Option<Box<dyn Any + Send>>,
     mode: Mode,
@@ -117,7 +118,7 @@ impl<T> Default for Slots<T> {
         // The store starts in single-step mode (see `prepare_store`), so
         // the first instruction pauses.
         Slots {
-            stop: None,
+            parked: None,
             order: None,
             reply: None,
             mode: Mode::Step,
@@ -146,14 +147,11 @@ impl<T> Mailbox<T> {
         lock(&self.slots)
     }
 
-    /// Why the program is parked in the handler, if it is.
-    pub fn stop(&self) -> Option<Stop> {
-        self.slots().stop.clone()
-    }
-
-    /// Marks the program paused at its start.
-    pub fn set_entry_stop(&self) {
-        self.slots().stop = Some(Stop::Entry);
+    /// Why the program parked in the handler, if it has since this was
+    /// last asked: a poll that left the program pending calls this to tell
+    /// a stop from a wait.
+    pub fn take_stop(&self) -> Option<Stop> {
+        self.slots().parked.take()
     }
 
     pub fn post(&self, order: Order<T>) {
@@ -339,7 +337,7 @@ pub async fn park<T>(
     overflowed: bool,
 ) {
     let mut paused = Paused::new(store, overflowed, mailbox.store_number());
-    mailbox.slots().stop = Some(stop);
+    mailbox.slots().parked = Some(stop);
     loop {
         // Pending until the debugger posts an order and polls us.
         let order = std::future::poll_fn(|_| match mailbox.slots().order.take() {
@@ -348,17 +346,14 @@ pub async fn park<T>(
         })
         .await;
         match order {
-            Order::Inspect(request) => {
+            Order::Request(request) => {
                 let reply = contain(|| request(&mut paused)).unwrap_or_else(|message| {
                     eprintln!("error: a debugger request panicked: {message}");
                     Box::new(Panicked)
                 });
                 mailbox.slots().reply = Some(reply);
             }
-            Order::Resume => {
-                mailbox.slots().stop = None;
-                return;
-            }
+            Order::Resume => return,
         }
     }
 }
@@ -393,7 +388,7 @@ pub fn prepare_store<T: Send + 'static>(
     });
     let edits = mailbox.breakpoints().arm(mailbox.mode().single_steps());
     breakpoints::apply(&mut store.as_context_mut(), edits)?;
-    let number = mailbox.stores.fetch_add(1, Ordering::Relaxed) + 1;
-    mailbox.watches().enter_store(number);
+    mailbox.stores.fetch_add(1, Ordering::Relaxed);
+    mailbox.watches().enter_store();
     Ok(())
 }

@@ -145,15 +145,15 @@ impl<T: Send + 'static> Host<T> {
     }
 
     /// Runs `request` on the paused program.
-    fn inspect<R: Send + 'static>(
+    fn with_paused<R: Send + 'static>(
         &mut self,
         request: impl FnOnce(&mut Paused<'_, T>) -> HostResult<R> + Send + 'static,
     ) -> HostResult<R> {
-        self.execution.inspect(request)?
+        self.execution.with_paused(request)?
     }
 
     /// Runs `request` on the paused program with the instance at `index`.
-    fn inspect_instance<R: Send + 'static>(
+    fn with_instance<R: Send + 'static>(
         &mut self,
         index: u32,
         request: impl FnOnce(&mut StoreContextMut<'_, T>, Instance) -> HostResult<R> + Send + 'static,
@@ -162,7 +162,7 @@ impl<T: Send + 'static> Host<T> {
             self.inventory.refresh(&mut self.execution)?;
         }
         let known = *self.inventory.instance(index).ok_or(Error::BadIndex)?;
-        self.inspect(move |paused| {
+        self.with_paused(move |paused| {
             // The program has moved on to another store (a server's next
             // request): this instance is gone.
             if known.store != paused.store_number {
@@ -199,7 +199,7 @@ impl<T: Send + 'static> Host<T> {
     }
 
     fn frame_value(&mut self, frame: u32, index: u32, slot: FrameSlot) -> HostResult<Value> {
-        self.inspect(move |paused| {
+        self.with_paused(move |paused| {
             let frame = paused.frame(frame)?.ok_or(Error::BadIndex)?;
             let store = &mut paused.store;
             let count = match slot {
@@ -228,7 +228,7 @@ impl<T: Send + 'static> Host<T> {
             length,
         } = range;
         if add {
-            self.inspect_instance(instance, move |store, instance| {
+            self.with_instance(instance, move |store, instance| {
                 instance
                     .debug_memory(&mut *store, memory)
                     .ok_or(Error::BadIndex)?;
@@ -274,7 +274,7 @@ impl<T: Send + 'static> Host<T> {
     fn edit_breakpoint(&mut self, location: CodeLocation, add: bool) -> HostResult<()> {
         let module = self.module(location.module)?;
         // Check the state first: editing needs a paused program.
-        self.inspect(|_| Ok(()))?;
+        self.with_paused(|_| Ok(()))?;
         let bytecode = module.debug_bytecode().unwrap_or_default();
         let pc =
             bytecode::instruction_at_or_after(bytecode, location.pc).ok_or(Error::OutOfBounds)?;
@@ -467,7 +467,7 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
 
     fn frames(&mut self, _: Resource<DebuggeeHandle>, max: u32) -> HostResult<Vec<Frame>> {
         let count = usize::try_from(max).unwrap_or(usize::MAX);
-        let raw = self.inspect(move |paused| raw_frames(paused, count))?;
+        let raw = self.with_paused(move |paused| raw_frames(paused, count))?;
         let mut frames = Vec::with_capacity(raw.len());
         for frame in raw {
             let instance = self.instance_index(frame.instance, frame.store)?;
@@ -505,7 +505,7 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
         instance: u32,
         memory: u32,
     ) -> HostResult<(u64, u64)> {
-        self.inspect_instance(instance, move |store, instance| {
+        self.with_instance(instance, move |store, instance| {
             let memory = instance
                 .debug_memory(&mut *store, memory)
                 .ok_or(Error::BadIndex)?;
@@ -521,7 +521,7 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
         address: u64,
         length: u32,
     ) -> HostResult<Vec<u8>> {
-        self.inspect_instance(instance, move |store, instance| {
+        self.with_instance(instance, move |store, instance| {
             let memory = instance
                 .debug_memory(&mut *store, memory)
                 .ok_or(Error::BadIndex)?;
@@ -539,7 +539,7 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
         address: u64,
         bytes: Vec<u8>,
     ) -> HostResult<()> {
-        self.inspect_instance(instance, move |store, instance| {
+        self.with_instance(instance, move |store, instance| {
             let memory = instance
                 .debug_memory(&mut *store, memory)
                 .ok_or(Error::BadIndex)?;
@@ -556,7 +556,7 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
         instance: u32,
         global: u32,
     ) -> HostResult<Value> {
-        self.inspect_instance(instance, move |store, instance| {
+        self.with_instance(instance, move |store, instance| {
             let global = instance
                 .debug_global(&mut *store, global)
                 .ok_or(Error::BadIndex)?;
@@ -571,7 +571,7 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
         global: u32,
         value: Value,
     ) -> HostResult<()> {
-        self.inspect_instance(instance, move |store, instance| {
+        self.with_instance(instance, move |store, instance| {
             let global = instance
                 .debug_global(&mut *store, global)
                 .ok_or(Error::BadIndex)?;
@@ -589,7 +589,7 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
         instance: u32,
         table: u32,
     ) -> HostResult<u64> {
-        self.inspect_instance(instance, move |store, instance| {
+        self.with_instance(instance, move |store, instance| {
             let table = instance
                 .debug_table(&mut *store, table)
                 .ok_or(Error::BadIndex)?;
@@ -604,7 +604,7 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
         table: u32,
         index: u64,
     ) -> HostResult<Value> {
-        self.inspect_instance(instance, move |store, instance| {
+        self.with_instance(instance, move |store, instance| {
             let table = instance
                 .debug_table(&mut *store, table)
                 .ok_or(Error::BadIndex)?;

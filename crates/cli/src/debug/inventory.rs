@@ -65,7 +65,7 @@ impl Inventory {
             .rev()
             .take_while(|known| Some(known.store) == newest_store)
             .count();
-        let (store, modules, new_instances) = execution.inspect(move |paused| {
+        let (store, modules, new_instances) = execution.with_paused(move |paused| {
             let modules = paused.store.as_context_mut().debug_all_modules();
             let instances = paused.store.as_context_mut().debug_all_instances();
             // Of a store the list has not seen, every instance is new.

@@ -14,7 +14,7 @@ use std::task::{Context, Poll, Waker};
 use anyhow::{Result, anyhow};
 use tokio::sync::watch;
 
-use super::handler::Mailbox;
+use super::handler::{Mailbox, Stop};
 use crate::run::Ending;
 
 /// The program, as a future that completes when the program ends. While it
@@ -23,8 +23,8 @@ pub type ProgramFuture = Pin<Box<dyn Future<Output = Result<Ending>> + Send>>;
 
 /// Where one poll left the program.
 pub enum Polled {
-    /// Parked in the debug handler.
-    Paused(ProgramFuture),
+    /// Parked in the debug handler, at this stop.
+    Paused(ProgramFuture, Stop),
     /// Waiting on something outside Wasm (a host call's I/O), or told to
     /// yield at the end of a slice.
     Waiting(ProgramFuture),
@@ -34,7 +34,7 @@ pub enum Polled {
 /// What the runner thread gives back: the program, parked at a stop, or
 /// how it ended.
 pub enum Returned {
-    Paused(ProgramFuture),
+    Paused(ProgramFuture, Stop),
     Ended(Result<Ending>),
 }
 
@@ -93,8 +93,10 @@ impl<T: Send + 'static> Runner<T> {
         };
         match poll {
             Poll::Ready(ending) => Polled::Ended(ending),
-            Poll::Pending if mailbox.stop().is_some() => Polled::Paused(program),
-            Poll::Pending => Polled::Waiting(program),
+            Poll::Pending => match mailbox.take_stop() {
+                Some(stop) => Polled::Paused(program, stop),
+                None => Polled::Waiting(program),
+            },
         }
     }
 
@@ -147,14 +149,16 @@ fn run_until_stop<T>(
     mailbox: &Mailbox<T>,
     io: &tokio::runtime::Handle,
 ) -> Returned {
-    let ending = io.block_on(std::future::poll_fn(|cx| match program.as_mut().poll(cx) {
-        Poll::Ready(ending) => Poll::Ready(Some(ending)),
-        Poll::Pending if mailbox.stop().is_some() => Poll::Ready(None),
-        Poll::Pending => Poll::Pending,
+    let ended = io.block_on(std::future::poll_fn(|cx| match program.as_mut().poll(cx) {
+        Poll::Ready(ending) => Poll::Ready(Err(ending)),
+        Poll::Pending => match mailbox.take_stop() {
+            Some(stop) => Poll::Ready(Ok(stop)),
+            None => Poll::Pending,
+        },
     }));
-    match ending {
-        Some(ending) => Returned::Ended(ending),
-        None => Returned::Paused(program),
+    match ended {
+        Ok(stop) => Returned::Paused(program, stop),
+        Err(ending) => Returned::Ended(ending),
     }
 }
 

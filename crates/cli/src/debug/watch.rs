@@ -12,9 +12,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use wasmtime::{AsContext, AsContextMut, FrameHandle, Instance, Module, StoreContextMut};
+use wasmtime::{AsContext, AsContextMut, FrameHandle, Instance, StoreContextMut};
 
 use super::accesses::{self, Access, Size};
+use super::frames::{Innermost, innermost};
 use super::panics::contain;
 
 /// What a watchpoint waits for.
@@ -70,8 +71,6 @@ pub struct Watches {
     accesses: HashMap<u64, Arc<HashMap<u32, Vec<Access>>>>,
     /// An access found before its instruction ran, reported after.
     pending: Option<Hit>,
-    /// The number of the program's current store.
-    store: u64,
 }
 
 impl Watches {
@@ -79,10 +78,9 @@ impl Watches {
         self.set.is_empty()
     }
 
-    /// The program has moved to store `number` (a server, to its next
+    /// The program has moved to a new store (a server, to its next
     /// request): each watchpoint follows its module there.
-    pub fn enter_store(&mut self, number: u64) {
-        self.store = number;
+    pub fn enter_store(&mut self) {
         self.pending = None;
         for watch in &mut self.set {
             watch.watched = None;
@@ -110,8 +108,9 @@ impl Watches {
         }
     }
 
-    /// Adds one reference to a watchpoint.
-    pub fn add(&mut self, range: Range, kind: Kind) {
+    /// Adds one reference to a watchpoint; `store` is the number of the
+    /// program's current store.
+    pub fn add(&mut self, range: Range, kind: Kind, store: u64) {
         match self.find(&range, kind) {
             Some(index) => self.set[index].count += 1,
             None => self.set.push(Watchpoint {
@@ -119,7 +118,7 @@ impl Watches {
                 kind,
                 count: 1,
                 copy: Vec::new(),
-                watched: (range.store == self.store).then_some(range.instance),
+                watched: (range.store == store).then_some(range.instance),
             }),
         }
     }
@@ -192,7 +191,12 @@ impl Watches {
 
     /// The watchpoint the instruction about to run touches, if any.
     fn about_to_touch<T>(&mut self, store: &mut StoreContextMut<'_, T>) -> Option<Hit> {
-        let (frame, instance, module, pc) = innermost(store)?;
+        let Innermost {
+            frame,
+            instance,
+            module,
+            pc,
+        } = innermost(store)?;
         let table = self
             .accesses
             .entry(module.debug_index_in_engine())
@@ -230,22 +234,6 @@ impl Watches {
         }
         None
     }
-}
-
-/// The innermost frame, its instance, module and pc.
-fn innermost<T>(
-    store: &mut StoreContextMut<'_, T>,
-) -> Option<(FrameHandle, Instance, Module, u32)> {
-    contain(|| {
-        let frame = store.debug_exit_frames().next()?;
-        let (_, pc) = frame
-            .wasm_function_index_and_pc(store.as_context_mut())
-            .ok()??;
-        let instance = frame.instance(store.as_context_mut()).ok()?;
-        let module = instance.module(store.as_context()).clone();
-        Some((frame, instance, module, pc.raw()))
-    })
-    .ok()?
 }
 
 /// The address range an access covers, from the frame's operand stack.

@@ -82,9 +82,9 @@ impl Debugger {
     ) -> Result<usize, Error> {
         let mut inferior = self.inferior.borrow_mut();
         let mut documents = self.documents.borrow_mut();
-        if documents.stop != inferior.stop_count() {
+        if documents.stop != inferior.resumes() {
             *documents = Documents {
-                stop: inferior.stop_count(),
+                stop: inferior.resumes(),
                 ..Documents::default()
             };
         }
