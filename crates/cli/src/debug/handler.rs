@@ -252,7 +252,18 @@ impl<T> Handler<T> {
     /// The stop this event means, or `None` for events that do not pause.
     fn stop_for(&self, store: &mut StoreContextMut<'_, T>, event: &DebugEvent<'_>) -> Option<Stop> {
         let mailbox = &self.0;
-        if mailbox.detached.load(Ordering::Relaxed) || mailbox.killed.load(Ordering::Relaxed) {
+        if mailbox.killed.load(Ordering::Relaxed) {
+            return None;
+        }
+        if mailbox.detached.load(Ordering::Relaxed) {
+            // A step or an interrupt under way when the debugger left would
+            // single-step the rest of the program.
+            if mailbox.mode().single_steps() {
+                let edits = mailbox.breakpoints().single_step(false);
+                if let Ok(Ok(())) = contain(|| breakpoints::apply(store, edits)) {
+                    mailbox.set_mode(Mode::Run);
+                }
+            }
             return None;
         }
         match event {
