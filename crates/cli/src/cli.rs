@@ -53,6 +53,8 @@ pub enum Command {
     Run(RunArgs),
     /// Serve HTTP with a `wasi:http/proxy` component, optionally under a debugger.
     Serve(crate::serve::ServeArgs),
+    /// Debug a WASI program: start it paused and run LLDB, connected to it.
+    Debug(crate::debug_command::DebugArgs),
 }
 
 #[derive(Args, Debug)]
