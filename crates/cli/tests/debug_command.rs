@@ -297,6 +297,8 @@ fn cargo(dir: &Path, args: &[&str]) -> Command {
         .current_dir(dir)
         .arg("--quiet")
         .args(args)
+        // Its own target directory: nothing of it among the workspace's.
+        .env("CARGO_TARGET_DIR", dir.join("target"))
         .env(
             "WASMDEBUG_CACHE_DIR",
             support::target_dir().join("test-cache"),
