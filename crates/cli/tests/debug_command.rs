@@ -82,6 +82,45 @@ fn run_options_reach_the_program() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
 
+/// A program that reads its stdin to the end and exits with how many bytes
+/// it read.
+const STDIN_COUNTER: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "fd_read"
+    (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start") (local $total i32)
+    ;; One iovec at 0: 256 bytes at 16; the count read lands at 8.
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 256))
+    (block $end
+      (loop $more
+        (br_if $end (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (br_if $end (i32.eqz (i32.load (i32.const 8))))
+        (local.set $total (i32.add (local.get $total) (i32.load (i32.const 8))))
+        (br $more)))
+    (call $proc_exit (local.get $total))))
+"#;
+
+#[test]
+fn the_program_reads_no_stdin_the_terminal_is_lldbs() {
+    let program = support::scratch_dir("debug-stdin").join("count-stdin.wat");
+    std::fs::write(&program, STDIN_COUNTER).unwrap();
+    // Batch mode leaves stdin to whoever reads it: only the program could.
+    let mut session = Piped::spawn(debug(&["-b", "-o", "c"]).arg(&program));
+    session.send("these bytes are not the program's");
+    let (status, stdout, stderr) = session.finish();
+    assert_in_order(&stdout, &["exited with status = 0"]);
+    assert_eq!(status, Some(0), "{stderr}");
+    // The same program under `run` does read them.
+    let mut run = support::wasmdebug();
+    let mut session = Piped::spawn(run.arg("run").arg(&program));
+    session.send("1234");
+    let (status, _, stderr) = session.finish();
+    assert_eq!(status, Some(5), "{stderr}");
+}
+
 #[test]
 fn a_program_still_running_when_lldb_quits_is_stopped() {
     // LLDB detaches as it quits; the program would spin on forever.
