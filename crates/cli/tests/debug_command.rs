@@ -32,25 +32,28 @@ fn debug(args: &[&str]) -> Command {
 #[test]
 fn commands_up_front_and_on_stdin_stop_at_main_show_the_backtrace_and_run_to_the_end() {
     let mut command = debug(&["-o", "b main", "-o", "c"]);
-    let mut session = Piped::spawn(command.arg(Debuggee::C.path()).args(["exit", "7"]));
+    let mut session = Piped::spawn(command.arg(Debuggee::C.path()));
     session.wait_for("stop reason = breakpoint 1.1");
-    session.wait_for("`main(argc=3");
+    session.wait_for("`main(argc=1");
     session.send("bt");
     session.wait_for("frame #1");
     session.wait_for("_start");
     session.send("c");
-    session.wait_for("exited with status = 7");
+    // The program's output, then LLDB's word of its end.
+    session.wait_for(BASIC_OUTPUT);
+    session.wait_for("exited with status = 0");
     session.send("quit");
     let (status, _, stderr) = session.finish();
-    assert_eq!(status, Some(7), "{stderr}");
+    assert_eq!(status, Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]
-fn batch_runs_the_commands_and_ends_with_the_program_status_and_output() {
+fn batch_runs_the_commands_and_ends_with_the_program_status() {
     let output = output_within(
         debug(&["--batch", "-o", "b main", "-o", "c", "-o", "bt", "-o", "c"])
-            .arg(Debuggee::C.path()),
+            .arg(Debuggee::C.path())
+            .args(["exit", "7"]),
         LIMIT,
     );
     let stdout = stdout(&output);
@@ -59,12 +62,12 @@ fn batch_runs_the_commands_and_ends_with_the_program_status_and_output() {
         &[
             "process connect --plugin wasm connect://127.0.0.1:",
             "stop reason = breakpoint 1.1",
+            "`main(argc=3",
             "frame #1",
-            BASIC_OUTPUT,
-            "exited with status = 0",
+            "exited with status = 7",
         ],
     );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(7), "{}", stderr(&output));
 }
 
 #[test]
