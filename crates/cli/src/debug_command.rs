@@ -140,21 +140,21 @@ fn debug(args: &DebugArgs) -> Result<i32> {
             })
             .context("cannot wait for LLDB")?;
 
-        let mut status = None;
-        while let Ok(next) = event.recv() {
-            match next {
-                Event::ProgramEnded(ended) => status = Some(ended),
-                Event::LldbQuit => break,
-            }
+        // The program may end first (LLDB's prompt stays), but the session
+        // is over only when LLDB has quit.
+        let mut ended = None;
+        while let Ok(Event::ProgramEnded(result)) = event.recv() {
+            ended = Some(result);
         }
-        let ended = match status {
+        let ended = match ended {
             Some(ended) => ended,
+            // An end that came just before LLDB quit is on its way.
             None => match event.recv_timeout(REPORT_GRACE) {
                 Ok(Event::ProgramEnded(ended)) => ended,
                 _ => stop_program(),
             },
         };
-        // Already shown.
+        // A failure has been shown already.
         Ok(ended.unwrap_or(1))
     })
 }
