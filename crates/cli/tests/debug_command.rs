@@ -477,4 +477,9 @@ fn cargo_binstall_finds_the_release_archive() {
         format!("{name}/wasmdebug")
     );
     assert_eq!(toml_value(&manifest, binstall, "pkg-fmt"), "tgz");
+    // Builds of others, or from source, lack the debugger.
+    assert_eq!(
+        toml_value(&manifest, binstall, "disabled-strategies"),
+        r#"["quick-install", "compile"]"#
+    );
 }
