@@ -28,7 +28,7 @@ fi
 WASMDEBUG_GDBSTUB_WASM=$PWD/$component cargo build --quiet --locked --release \
     -p wasmdebug --features gdbstub --target "$target"
 
-name=wasmdebug-$version-$target
+name=$(ci/release-name.sh "$version" "$target")
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir "$stage/$name"

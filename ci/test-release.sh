@@ -26,7 +26,7 @@ cd "$checkout"
 source ci/pin.sh
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 target=$(rustc -vV | sed -n 's/^host: //p')
-name=wasmdebug-$version-$target
+name=$(ci/release-name.sh "$version" "$target")
 asset=dist/wasmdebug-gdbstub-$version.wasm
 fail() { echo "test-release: $*" >&2; exit 1; }
 

@@ -53,6 +53,14 @@ pub enum Command {
     Run(RunArgs),
     /// Serve HTTP with a `wasi:http/proxy` component, optionally under a debugger.
     Serve(crate::serve::ServeArgs),
+    /// Debug a WASI program: start it paused and run LLDB, connected to it.
+    ///
+    /// `run`'s options work as for `run`, except those a debugger refuses,
+    /// `-g` (a free loopback port is used) and `-D debugger=`. The program's
+    /// stdin is empty: the terminal is LLDB's. Exit status: the program's when
+    /// it ended while LLDB ran; 137 when LLDB killed it or quit first (the
+    /// program is then stopped); 1 when no LLDB with the Wasm plugin is found.
+    Debug(crate::debug_command::DebugArgs),
 }
 
 #[derive(Args, Debug)]

@@ -14,18 +14,7 @@ const INTERRUPTED: u8 = 130;
 /// client, or a debugger component stuck in a loop. A thread of its own
 /// waits for it, so nothing else has to poll.
 pub fn watch() -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .build()
-        .context("cannot watch for Ctrl-C")?;
-    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
-    // The first poll installs the handler, before any program runs.
-    let first = runtime.block_on(std::future::poll_fn(|cx| {
-        Poll::Ready(ctrl_c.as_mut().poll(cx))
-    }));
-    if let Poll::Ready(result) = first {
-        result.context("cannot watch for Ctrl-C")?;
-    }
+    let (runtime, ctrl_c) = install().context("cannot watch for Ctrl-C")?;
     std::thread::Builder::new()
         .name("ctrl-c".into())
         .spawn(move || {
@@ -36,6 +25,36 @@ pub fn watch() -> Result<()> {
         .context("cannot watch for Ctrl-C")?;
     Ok(())
 }
+
+/// From here on Ctrl-C does nothing to wasmdebug: under `wasmdebug debug` it
+/// is LLDB's, which interrupts the program, and it reaches us too because
+/// LLDB shares our terminal and process group.
+pub fn leave_to_lldb() -> Result<()> {
+    // Tokio never removes a handler it installed, and nobody waits for this
+    // one, so the signal is simply absorbed.
+    let (runtime, ctrl_c) = install().context("cannot leave Ctrl-C to LLDB")?;
+    drop((ctrl_c, runtime));
+    Ok(())
+}
+
+/// A Ctrl-C future whose handler is installed (it has been polled once),
+/// and the runtime it waits on.
+fn install() -> Result<(tokio::runtime::Runtime, CtrlC)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    let mut ctrl_c: CtrlC = Box::pin(tokio::signal::ctrl_c());
+    // The first poll installs the handler, before any program runs.
+    let first = runtime.block_on(std::future::poll_fn(|cx| {
+        Poll::Ready(ctrl_c.as_mut().poll(cx))
+    }));
+    if let Poll::Ready(result) = first {
+        result?;
+    }
+    Ok((runtime, ctrl_c))
+}
+
+type CtrlC = std::pin::Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>>;
 
 fn interrupted() -> ! {
     // The program's writes reach our stdout as it makes them; this pushes

@@ -11,7 +11,9 @@
 mod cache;
 mod cli;
 mod debug;
+mod debug_command;
 mod interrupt;
+mod lldb;
 mod options;
 mod program;
 mod progress;
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     let options = match (cli.command, cli.run) {
         (Some(Command::Run(options)), _) | (None, Some(options)) => options,
         (Some(Command::Serve(args)), _) => return serve_command(&args),
+        (Some(Command::Debug(args)), _) => return debug_command::run(&args),
         (None, None) => {
             eprintln!("error: no program given; see `wasmdebug --help`");
             return ExitCode::from(2);

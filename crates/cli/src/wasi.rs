@@ -15,8 +15,21 @@ use crate::options::Settings;
 /// process's own stdio. The same context serves core modules (preview 1)
 /// and components (preview 2).
 pub fn context(options: &RunArgs, settings: &Settings) -> Result<WasiP1Ctx> {
+    build(options, settings, true)
+}
+
+/// Like `context`, with an empty stdin: under `wasmdebug debug` the
+/// terminal is LLDB's, and a program reading it would take LLDB's input.
+pub fn context_without_stdin(options: &RunArgs, settings: &Settings) -> Result<WasiP1Ctx> {
+    build(options, settings, false)
+}
+
+fn build(options: &RunArgs, settings: &Settings, stdin: bool) -> Result<WasiP1Ctx> {
     let mut builder = WasiCtxBuilder::new();
-    builder.inherit_stdio();
+    if stdin {
+        builder.inherit_stdin();
+    }
+    builder.inherit_stdout().inherit_stderr();
     match &options.argv0 {
         Some(argv0) => builder.arg(argv0),
         None => builder.arg(program_name(options.program())),

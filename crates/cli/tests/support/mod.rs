@@ -5,6 +5,7 @@
 pub mod http;
 pub mod lldb;
 pub mod pattern;
+pub mod piped;
 pub mod rsp;
 pub mod wasm;
 

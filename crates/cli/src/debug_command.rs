@@ -1,0 +1,178 @@
+//! `wasmdebug debug`: the program, paused under the built-in debugger, and LLDB in the foreground, connected to it.
+//!
+//! The built-in debugger binds its port inside its sandbox and says which
+//! only on stderr, so with `-g 127.0.0.1:0` this process would never learn
+//! it. Instead a free loopback port is found here (bound, read, released)
+//! and the debugger is told to listen there. LLDB starts once the program
+//! is compiled; its `process connect` retries for five seconds, well over
+//! what the debugger still needs to listen (its compile comes from the
+//! cache, or takes under a second).
+//!
+//! How it ends: the program's status when it ended while LLDB ran; when
+//! LLDB quits first (it detaches as it quits, and the program would run
+//! on), the program is stopped and the status is 137, as after `kill`.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, CommandFactory};
+
+use crate::cache::Cache;
+use crate::cli::{Cli, RunArgs};
+use crate::lldb::Lldb;
+use crate::program::{self, Program};
+
+/// The status when LLDB quits before the program has ended, and the
+/// program is stopped: 128 + SIGKILL, as after LLDB's `process kill`.
+const STOPPED: i32 = 137;
+
+/// How long the program's end may take to be reported after LLDB quits:
+/// LLDB quits after the program's end reached it, so its report is on the
+/// way. A program LLDB detached from as it quit runs on for this long at
+/// most.
+const REPORT_GRACE: Duration = Duration::from_millis(200);
+
+#[derive(Args, Debug)]
+pub struct DebugArgs {
+    /// The LLDB to run (default: $WASMDEBUG_LLDB, else `lldb` on PATH); it
+    /// needs the Wasm plugin (LLDB 23 or newer).
+    #[arg(long, value_name = "PATH")]
+    pub lldb: Option<PathBuf>,
+
+    /// An LLDB command to run once connected, as lldb's -o; repeat for more,
+    /// run in order.
+    #[arg(short = 'o', long = "one-line", value_name = "COMMAND")]
+    pub commands: Vec<String>,
+
+    /// Quit LLDB after the -o commands, as lldb's --batch.
+    #[arg(short = 'b', long)]
+    pub batch: bool,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Runs `wasmdebug debug`, and returns the process's exit status.
+pub fn run(args: &DebugArgs) -> ExitCode {
+    if let Some(refusal) = refusal(args) {
+        Cli::command()
+            .error(clap::error::ErrorKind::ArgumentConflict, refusal)
+            .exit();
+    }
+    match debug(args) {
+        Ok(status) => crate::exit_code(status),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Why `run`'s options in `args` do not fit `debug`, if they do not.
+fn refusal(args: &DebugArgs) -> Option<String> {
+    let settings = args.run.settings();
+    if args.run.gdbstub.is_some() {
+        return Some(
+            "-g is not taken by `wasmdebug debug`, which listens on a free loopback port; \
+             for a port of your own, use `wasmdebug run -g`"
+                .to_string(),
+        );
+    }
+    if settings.debugger.is_some() {
+        return Some(
+            "-D debugger= is not taken by `wasmdebug debug`: LLDB needs the built-in debugger"
+                .to_string(),
+        );
+    }
+    crate::not_served_under_a_debugger(&args.run, &settings)
+        .map(|option| format!("{option} is not served under a debugger (`wasmdebug debug`)"))
+}
+
+/// One of the two things the session waits for.
+enum Event {
+    /// LLDB exited.
+    LldbQuit,
+    /// The program ended with this status, or the debug session failed.
+    ProgramEnded(Result<i32>),
+}
+
+fn debug(args: &DebugArgs) -> Result<i32> {
+    let lldb = Lldb::find(args.lldb.as_deref())?;
+    let options = &args.run;
+    let settings = options.settings();
+    let cache = Cache::new(&settings)?;
+    let engine = program::engine(true, &settings)?;
+    let program = Program::load(&engine, options.program(), &cache, true)?;
+    let wasi = crate::wasi::context_without_stdin(options, &settings)?;
+    let listen = free_loopback_port()?;
+    let setup = crate::debugger_setup(Some(listen), &settings, cache, options.program())?;
+
+    crate::interrupt::leave_to_lldb()?;
+    let mut child = lldb
+        .session(listen, &args.commands, args.batch)
+        .spawn()
+        .with_context(|| format!("cannot start LLDB {}", lldb.describe()))?;
+
+    std::thread::scope(|scope| {
+        let (events, event) = mpsc::channel();
+        let program_events = events.clone();
+        std::thread::Builder::new()
+            .name("program".into())
+            .spawn_scoped(scope, move || {
+                let ended = crate::debug::run(&engine, &program, wasi, setup);
+                // A failure is shown at once, in LLDB's terminal.
+                if let Err(error) = &ended {
+                    eprintln!("error: {error:#}");
+                }
+                let _ = program_events.send(Event::ProgramEnded(ended));
+            })
+            .context("cannot start the program's thread")?;
+        std::thread::Builder::new()
+            .name("lldb".into())
+            .spawn_scoped(scope, move || {
+                // Whatever LLDB's own status, the program's is ours.
+                let _ = child.wait();
+                let _ = events.send(Event::LldbQuit);
+            })
+            .context("cannot wait for LLDB")?;
+
+        // The program may end first (LLDB's prompt stays), but the session
+        // is over only when LLDB has quit.
+        let mut ended = None;
+        while let Ok(Event::ProgramEnded(result)) = event.recv() {
+            ended = Some(result);
+        }
+        let ended = match ended {
+            Some(ended) => ended,
+            // An end that came just before LLDB quit is on its way.
+            None => match event.recv_timeout(REPORT_GRACE) {
+                Ok(Event::ProgramEnded(ended)) => ended,
+                _ => stop_program(),
+            },
+        };
+        // A failure has been shown already.
+        Ok(ended.unwrap_or(1))
+    })
+}
+
+/// A loopback address no one listens on now, for the debugger to listen on.
+fn free_loopback_port() -> Result<SocketAddr> {
+    let probe = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .context("cannot find a free loopback port for the debugger")?;
+    probe
+        .local_addr()
+        .context("cannot find a free loopback port for the debugger")
+}
+
+/// Ends wasmdebug, and with it the program, which LLDB left before it
+/// ended. What the program wrote so far is flushed.
+fn stop_program() -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    eprintln!("the program was stopped: LLDB quit before it ended");
+    std::process::exit(STOPPED)
+}
