@@ -1,18 +1,15 @@
 //! `wasmdebug debug`: the program, paused under the built-in debugger, and LLDB in the foreground, connected to it.
 //!
-//! The built-in debugger binds its port inside its sandbox and says which
-//! only on stderr, so with `-g 127.0.0.1:0` this process would never learn
-//! it. Instead a free loopback port is found here (bound, read, released)
-//! and the debugger is told to listen there. LLDB starts once the program
-//! is compiled; its `process connect` retries for five seconds, well over
-//! what the debugger still needs to listen (its compile comes from the
-//! cache, or takes under a second).
+//! The built-in debugger listens on a loopback port the system picks, and
+//! tells the runtime which (`console.listening`): LLDB starts then, with
+//! that address, so it connects at its first try and no other process can
+//! take the port in between.
 //!
 //! How it ends: the program's status when it ended while LLDB ran; when
 //! LLDB quits first (it detaches as it quits, and the program would run
 //! on), the program is stopped and the status is 137, as after `kill`.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::mpsc;
@@ -23,6 +20,7 @@ use clap::{Args, CommandFactory};
 
 use crate::cache::Cache;
 use crate::cli::{Cli, RunArgs};
+use crate::debug::Announce;
 use crate::lldb::Lldb;
 use crate::program::{self, Program};
 
@@ -108,15 +106,13 @@ fn debug(args: &DebugArgs) -> Result<i32> {
     let engine = program::engine(true, &settings)?;
     let program = Program::load(&engine, options.program(), &cache, true)?;
     let wasi = crate::wasi::context_without_stdin(options, &settings)?;
-    let listen = free_loopback_port()?;
-    let setup = crate::debugger_setup(Some(listen), &settings, cache, options.program())?;
+    let any_loopback_port = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let mut setup =
+        crate::debugger_setup(Some(any_loopback_port), &settings, cache, options.program())?;
+    let (announce, listening) = mpsc::channel();
+    setup.announce = Announce::Send(announce);
 
     crate::interrupt::leave_to_lldb()?;
-    let mut child = lldb
-        .session(listen, &args.commands, args.batch)
-        .spawn()
-        .with_context(|| format!("cannot start LLDB {}", lldb.describe()))?;
-
     std::thread::scope(|scope| {
         let (events, event) = mpsc::channel();
         let program_events = events.clone();
@@ -131,6 +127,17 @@ fn debug(args: &DebugArgs) -> Result<i32> {
                 let _ = program_events.send(Event::ProgramEnded(ended));
             })
             .context("cannot start the program's thread")?;
+        // A debugger that ends before it listens has given its reason.
+        let Ok(listen) = listening.recv() else {
+            return match event.recv() {
+                Ok(Event::ProgramEnded(ended)) => Ok(ended.unwrap_or(1)),
+                _ => Ok(1),
+            };
+        };
+        let mut child = lldb
+            .session(listen, &args.commands, args.batch)
+            .spawn()
+            .with_context(|| format!("cannot start LLDB {}", lldb.describe()))?;
         std::thread::Builder::new()
             .name("lldb".into())
             .spawn_scoped(scope, move || {
@@ -157,15 +164,6 @@ fn debug(args: &DebugArgs) -> Result<i32> {
         // A failure has been shown already.
         Ok(ended.unwrap_or(1))
     })
-}
-
-/// A loopback address no one listens on now, for the debugger to listen on.
-fn free_loopback_port() -> Result<SocketAddr> {
-    let probe = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .context("cannot find a free loopback port for the debugger")?;
-    probe
-        .local_addr()
-        .context("cannot find a free loopback port for the debugger")
 }
 
 /// Ends wasmdebug, and with it the program, which LLDB left before it

@@ -192,6 +192,7 @@ pub fn debugger_setup(
         cache,
         program_name,
         no_wait: false,
+        announce: debug::Announce::Print,
     })
 }
 #[cfg(feature = "gdbstub")]

@@ -20,6 +20,7 @@ use wasmtime::{Instance, Module, StoreContextMut};
 use wasmtime_wasi::p2::{DynPollable, Pollable, subscribe};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use super::Announce;
 use super::bytecode;
 use super::exceptions::Fate;
 use super::execution::{Execution, Failure, ResumeMode, StateView};
@@ -94,6 +95,7 @@ pub struct Host<T: 'static> {
     table: ResourceTable,
     execution: Execution<T>,
     inventory: Inventory,
+    announce: Announce,
 }
 
 impl<T: Send + 'static> WasiView for Host<T> {
@@ -111,6 +113,7 @@ impl<T: Send + 'static> Host<T> {
         wasi: WasiCtx,
         mut execution: Execution<T>,
         mut inventory: Inventory,
+        announce: Announce,
     ) -> anyhow::Result<Host<T>> {
         // Learn the modules while the program is paused at its start, so
         // `bytecode` answers even once it runs. Only a broken runtime is an
@@ -123,6 +126,7 @@ impl<T: Send + 'static> Host<T> {
             table: ResourceTable::new(),
             execution,
             inventory,
+            announce,
         })
     }
 
@@ -670,6 +674,22 @@ impl<T: Send + 'static> wasmdebug::debugger::console::Host for Host<T> {
     fn print(&mut self, line: String) -> wasmtime::Result<()> {
         // Nobody reading our stderr any more is no reason to stop debugging.
         let _ = writeln!(std::io::stderr().lock(), "{line}");
+        Ok(())
+    }
+
+    fn listening(&mut self, address: String, hint: String) -> wasmtime::Result<()> {
+        let lines = match &self.announce {
+            Announce::Print => format!("Debugger listening on {address}\nConnect with: {hint}"),
+            Announce::Send(client) => match address.parse() {
+                Ok(address) => {
+                    // A client that is gone has nothing to connect.
+                    let _ = client.send(address);
+                    return Ok(());
+                }
+                Err(_) => format!("error: the debugger listens at `{address}`, not an address"),
+            },
+        };
+        let _ = writeln!(std::io::stderr().lock(), "{lines}");
         Ok(())
     }
 }

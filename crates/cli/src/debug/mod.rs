@@ -26,7 +26,7 @@ mod values;
 mod watch;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
 use anyhow::{Context, Result};
 use wasmtime::component::{HasSelf, Linker};
@@ -57,6 +57,16 @@ pub struct DebuggerSetup {
     /// Whether the program runs from the start (`--no-wait`) rather than
     /// waiting, paused, for the debugger.
     pub no_wait: bool,
+    pub announce: Announce,
+}
+
+/// What becomes of the address the debugger says it listens on.
+pub enum Announce {
+    /// Printed on stderr, with how to connect: `Debugger listening on
+    /// ADDR`, a line tests and scripts wait for.
+    Print,
+    /// Sent here, for a client this process starts itself; nothing printed.
+    Send(mpsc::Sender<SocketAddr>),
 }
 
 /// Runs `program` (compiled by `debug_engine`) under the debugger, and
@@ -98,7 +108,7 @@ fn debug<T: Send + 'static>(
         |host| host,
     )?;
 
-    let mut host = Host::new(sandbox(setup.listen), execution, inventory)?;
+    let mut host = Host::new(sandbox(setup.listen), execution, inventory, setup.announce)?;
     if setup.no_wait {
         host.start_running()?;
     }

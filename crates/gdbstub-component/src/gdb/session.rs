@@ -36,10 +36,10 @@ fn serve_clients(
 ) -> Result<(), String> {
     let listener = Listener::bind(listen)?;
     let addr = listener.local_addr()?;
-    console::print(&format!("Debugger listening on {addr}"));
-    console::print(&format!(
-        "Connect with: lldb -o 'process connect --plugin wasm connect://{addr}'"
-    ));
+    console::listening(
+        &addr.to_string(),
+        &format!("lldb -o 'process connect --plugin wasm connect://{addr}'"),
+    );
     // Running at the start means `--no-wait`: nobody is waited for.
     let mut unattended = debugger.inferior.get_mut().is_running();
     loop {
