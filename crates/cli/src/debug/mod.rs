@@ -10,6 +10,7 @@
 //! trusted to have left it in a state worth running.
 
 mod accesses;
+mod bindings;
 mod breakpoints;
 mod bytecode;
 mod execution;
@@ -37,7 +38,8 @@ use wasmtime_wasi::sockets::SocketAddrUse;
 use crate::program::Program;
 use crate::run::{self, Linkers};
 use execution::Execution;
-use host::{Debugger, Host};
+use bindings::Debugger;
+use host::Host;
 use inventory::Inventory;
 
 /// What the debugger component gets.
@@ -88,11 +90,11 @@ fn debug<T: Send + 'static>(
     let mut linker = Linker::<Host<T>>::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     // Interface by interface: `wasi:io/poll` is already there, with WASI.
-    host::wasmdebug::debugger::debuggee::add_to_linker::<Host<T>, HasSelf<Host<T>>>(
+    bindings::wasmdebug::debugger::debuggee::add_to_linker::<Host<T>, HasSelf<Host<T>>>(
         &mut linker,
         |host| host,
     )?;
-    host::wasmdebug::debugger::console::add_to_linker::<Host<T>, HasSelf<Host<T>>>(
+    bindings::wasmdebug::debugger::console::add_to_linker::<Host<T>, HasSelf<Host<T>>>(
         &mut linker,
         |host| host,
     )?;
