@@ -21,6 +21,7 @@ mod inventory;
 mod panics;
 mod runner;
 pub mod server;
+mod setup;
 mod slice;
 mod values;
 mod watch;
@@ -37,28 +38,11 @@ use wasmtime_wasi::sockets::SocketAddrUse;
 
 use crate::program::Program;
 use crate::run::{self, Linkers};
-use execution::Execution;
 use bindings::Debugger;
+use execution::Execution;
 use host::Host;
 use inventory::Inventory;
-
-/// What the debugger component gets.
-pub struct DebuggerSetup {
-    /// The component's binary.
-    pub component: Vec<u8>,
-    /// Its arguments, in order.
-    pub args: Vec<String>,
-    /// The one address it may listen on, if any.
-    pub listen: Option<SocketAddr>,
-    /// Where its compiled code is kept.
-    pub cache: crate::cache::Cache,
-    /// The program's file name, after which the debugger sees its modules
-    /// named.
-    pub program_name: String,
-    /// Whether the program runs from the start (`--no-wait`) rather than
-    /// waiting, paused, for the debugger.
-    pub no_wait: bool,
-}
+pub use setup::DebuggerSetup;
 
 /// Runs `program` (compiled by `debug_engine`) under the debugger, and
 /// returns the exit status for the process.
