@@ -4,6 +4,9 @@
 //! Run: `cargo bench -p wasmdebug --features gdbstub --bench debugger`.
 //! Results go to stdout as a Markdown table for BENCHMARKS.md.
 
+#[path = "../tests/support/packet.rs"]
+mod packet;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -290,11 +293,9 @@ impl Client {
     }
 
     fn send(&mut self, payload: &str) {
-        let checksum = payload
-            .bytes()
-            .fold(0u8, |sum, byte| sum.wrapping_add(byte));
-        let packet = format!("${payload}#{checksum:02x}");
-        self.stream.write_all(packet.as_bytes()).unwrap();
+        self.stream
+            .write_all(&packet::frame(payload.as_bytes()))
+            .unwrap();
     }
 
     /// Reads one packet's payload, skipping acks. Each byte is searched

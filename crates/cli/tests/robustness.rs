@@ -9,10 +9,13 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::rsp::{Client, code_addr, connect, connect_to, le_u64, stop_pc, unhex};
-use support::{Debuggee, KillOnDrop, Served, output_within, stderr, stdout, wasm, wasmdebug};
+use support::rsp::{Client, code_addr, connect, connect_to, frame, le_u64, stop_pc, unhex};
+use support::{
+    Debuggee, KillOnDrop, Served, cpu_ticks, output_within, stderr, stdout, wasm, wasmdebug,
+};
 
 fn c_function(name: &str) -> std::ops::Range<u64> {
     let module = std::fs::read(Debuggee::C.path()).expect("read the C debuggee");
@@ -35,14 +38,6 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-}
-
-fn frame(body: &[u8]) -> Vec<u8> {
-    let sum = body.iter().fold(0u8, |a, b| a.wrapping_add(*b));
-    let mut packet = vec![b'$'];
-    packet.extend_from_slice(body);
-    packet.extend_from_slice(format!("#{sum:02x}").as_bytes());
-    packet
 }
 
 /// `count` malformed, truncated, oversized and out-of-order packets. None
@@ -406,18 +401,6 @@ fn footprint(pid: u32) -> (u64, usize) {
     (rss * 1024, fds)
 }
 
-/// CPU time (user + system) of process `pid`, in clock ticks.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
 /// Connects, asks one thing, and hangs up.
 fn cycle(addr: &str) {
     let mut gdb = connect_to(addr);
@@ -649,9 +632,13 @@ fn misbehaving_debugger_components_are_contained() {
     );
 }
 
-/// Starts `command`, waits for `ready` on its stderr, sends SIGINT, and
-/// returns its exit status, stdout and stderr.
-fn interrupt(mut command: Command, ready: &str) -> (Option<i32>, String, String) {
+/// Starts `command`, sends it SIGINT once `ready` says so (it is asked,
+/// every few milliseconds, with the stdout and stderr so far), and returns
+/// its exit status, stdout and stderr.
+fn interrupt(
+    mut command: Command,
+    mut ready: impl FnMut(&str, &str) -> bool,
+) -> (Option<i32>, String, String) {
     let child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -659,38 +646,29 @@ fn interrupt(mut command: Command, ready: &str) -> (Option<i32>, String, String)
         .spawn()
         .expect("wasmdebug starts");
     let mut child = KillOnDrop(child);
-    let mut err_pipe = child.0.stderr.take().unwrap();
-    let mut out_pipe = child.0.stdout.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = out_pipe.read_to_string(&mut text);
-        text
-    });
-    let mut err = Vec::new();
-    let mut byte = [0u8];
+    let out = collect(child.0.stdout.take().expect("piped stdout"));
+    let err = collect(child.0.stderr.take().expect("piped stderr"));
+    let text = |buffer: &Arc<Mutex<Vec<u8>>>| {
+        String::from_utf8_lossy(&buffer.lock().expect("an output buffer")).into_owned()
+    };
     let started = Instant::now();
-    while !String::from_utf8_lossy(&err).contains(ready) {
+    while !ready(&text(&out.0), &text(&err.0)) {
         assert!(
             started.elapsed() < Duration::from_secs(60),
-            "never saw {ready:?}"
+            "never ready: {}",
+            text(&err.0)
         );
-        if err_pipe.read(&mut byte).unwrap_or(0) == 0 {
-            panic!(
-                "stderr closed before {ready:?}: {}",
-                String::from_utf8_lossy(&err)
-            );
-        }
-        err.push(byte[0]);
+        std::thread::sleep(Duration::from_millis(10));
     }
     std::thread::sleep(Duration::from_millis(300));
     let sent = Command::new("kill")
         .args(["-INT", &child.0.id().to_string()])
         .status()
-        .unwrap();
+        .expect("run kill");
     assert!(sent.success());
     let started = Instant::now();
     let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().expect("wait for wasmdebug") {
             break status;
         }
         assert!(
@@ -699,13 +677,27 @@ fn interrupt(mut command: Command, ready: &str) -> (Option<i32>, String, String)
         );
         std::thread::sleep(Duration::from_millis(20));
     };
-    let _ = err_pipe.read_to_end(&mut err);
-    let out = out_reader.join().unwrap();
-    (
-        status.code(),
-        out,
-        String::from_utf8_lossy(&err).into_owned(),
-    )
+    out.1.join().expect("the stdout reader");
+    err.1.join().expect("the stderr reader");
+    (status.code(), text(&out.0), text(&err.0))
+}
+
+/// Reads `pipe` to its end on a thread of its own, into the buffer returned.
+fn collect(
+    mut pipe: impl Read + Send + 'static,
+) -> (Arc<Mutex<Vec<u8>>>, std::thread::JoinHandle<()>) {
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let filled = buffer.clone();
+    let reader = std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(read @ 1..) = pipe.read(&mut chunk) {
+            filled
+                .lock()
+                .expect("an output buffer")
+                .extend_from_slice(&chunk[..read]);
+        }
+    });
+    (buffer, reader)
 }
 
 #[test]
@@ -721,7 +713,7 @@ fn ctrl_c_ends_wasmdebug_in_every_state_and_keeps_the_output() {
         command
     };
     // Waiting for the first client.
-    let (status, _, err) = interrupt(debugged(&["spin"]), "Connect with");
+    let (status, _, err) = interrupt(debugged(&["spin"]), |_, err| err.contains("Connect with"));
     assert_eq!(status, Some(130), "{err}");
     assert!(
         err.contains("error: interrupted: the program was stopped"),
@@ -729,46 +721,20 @@ fn ctrl_c_ends_wasmdebug_in_every_state_and_keeps_the_output() {
     );
 
     // Running, with a client connected: the program's output so far is kept.
-    let mut command = debugged(&["spin"]);
-    let (status, out, err) = {
-        let mut child = KillOnDrop(
-            command
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap(),
-        );
-        let mut err_pipe = std::io::BufReader::new(child.0.stderr.take().unwrap());
-        let mut line = String::new();
-        let listen = loop {
-            line.clear();
-            std::io::BufRead::read_line(&mut err_pipe, &mut line).unwrap();
-            if let Some(addr) = support::listening_address(&line) {
-                break addr.to_string();
-            }
+    let mut client = None;
+    let (status, out, err) = interrupt(debugged(&["spin"]), |_, err| {
+        let Some(listen) = err.lines().find_map(support::listening_address) else {
+            return false;
         };
-        let mut gdb = connect_to(&listen);
+        let mut gdb = connect_to(listen);
         gdb.send("c");
-        std::thread::sleep(Duration::from_millis(500));
-        Command::new("kill")
-            .args(["-INT", &child.0.id().to_string()])
-            .status()
-            .unwrap();
-        let status = child.0.wait().unwrap();
-        let mut out = String::new();
-        child
-            .0
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
-        let mut err = String::new();
-        let _ = err_pipe.read_to_string(&mut err);
-        (status.code(), out, err)
-    };
+        client = Some(gdb);
+        std::thread::sleep(Duration::from_millis(200));
+        true
+    });
     assert_eq!(status, Some(130), "{err}");
     assert_eq!(out, "spinning\n");
+    drop(client);
 
     // A debugger component stuck in a loop, the program running.
     let mut command = wasmdebug();
@@ -781,43 +747,14 @@ fn ctrl_c_ends_wasmdebug_in_every_state_and_keeps_the_output() {
         .args(["-D", "arg=resume", "-D", "arg=misbehave loop"])
         .arg(Debuggee::C.path())
         .arg("spin");
-    let (status, out, err) = interrupt(command, "misbehave loop -> looping");
+    let (status, out, err) = interrupt(command, |_, err| err.contains("misbehave loop -> looping"));
     assert_eq!(status, Some(130), "{err}");
     assert_eq!(out, "spinning\n");
 
     // No debugger at all.
     let mut command = wasmdebug();
     command.arg("run").arg(Debuggee::C.path()).arg("spin");
-    let (status, out, err) = {
-        let mut child = KillOnDrop(
-            command
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap(),
-        );
-        let mut out_pipe = child.0.stdout.take().unwrap();
-        let mut first = [0u8; 9];
-        out_pipe.read_exact(&mut first).unwrap();
-        Command::new("kill")
-            .args(["-INT", &child.0.id().to_string()])
-            .status()
-            .unwrap();
-        let status = child.0.wait().unwrap();
-        let mut err = String::new();
-        child
-            .0
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
-        (
-            status.code(),
-            String::from_utf8_lossy(&first).into_owned(),
-            err,
-        )
-    };
+    let (status, out, err) = interrupt(command, |out, _| out.contains("spinning\n"));
     assert_eq!(status, Some(130), "{err}");
     assert_eq!(out, "spinning\n");
 }

@@ -121,13 +121,18 @@ pub fn body(packet: &[u8]) -> &[u8] {
 
 /// Frames `body` as a packet.
 pub fn frame(body: &[u8]) -> Vec<u8> {
-    let sum = body.iter().fold(0u8, |a, b| a.wrapping_add(*b));
+    let sum = checksum(body);
     let mut packet = Vec::with_capacity(body.len() + 4);
     packet.push(b'$');
     packet.extend_from_slice(body);
     packet.push(b'#');
     packet.extend_from_slice(&hex_pair(sum));
     packet
+}
+
+/// A packet body's checksum: the sum of its bytes, modulo 256.
+pub fn checksum(body: &[u8]) -> u8 {
+    body.iter().fold(0u8, |sum, byte| sum.wrapping_add(*byte))
 }
 
 /// Whether `body` is a memory write (`M addr,len:hex` or `X addr,len:binary`)
