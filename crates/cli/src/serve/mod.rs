@@ -45,12 +45,12 @@ pub fn serve(args: &ServeArgs) -> Result<i32> {
         false => serve_plain(handler, listener),
         true => {
             let setup = DebuggerSetup::new(&args.debugging, &settings, cache, &args.component)?;
-            debug::server::serve(&engine, &component, setup, |between| async move {
+            debug::server::serve(&engine, &component, setup, |control| async move {
                 let mut requests = front::start(listener)?;
-                let mut store = between.prepare(handler.store()?)?;
-                between.entry(&mut store).await;
-                while let Some(exchange) = between.next(&mut store, &mut requests).await {
-                    store = match handler.store().and_then(|fresh| between.prepare(fresh)) {
+                let mut store = control.prepare(handler.store()?)?;
+                control.entry(&mut store).await;
+                while let Some(exchange) = control.next(&mut store, &mut requests).await {
+                    store = match handler.store().and_then(|fresh| control.prepare(fresh)) {
                         Ok(fresh) => fresh,
                         Err(error) => {
                             eprintln!("error: cannot set up a request's store: {error:#}");
