@@ -37,7 +37,6 @@ fn calls_in_the_wrong_state_fail_and_change_nothing() {
                 ],
                 stdout: "spinning\n",
                 status: 137,
-                ..Run::EMPTY
             },
             &mut Vars::new(),
         );
@@ -81,7 +80,7 @@ fn exit_status_reaches_the_debugger_and_the_cli() {
                     ("continue", &format!("exited({status})")),
                     ("state", &format!("exited({status})")),
                 ],
-                status: status,
+                status,
                 ..Run::EMPTY
             },
             &mut Vars::new(),
@@ -107,7 +106,6 @@ fn kill_ends_the_program() {
                 ],
                 stdout: "about to trap\n",
                 status: 137,
-                ..Run::EMPTY
             },
             &mut Vars::new(),
         );

@@ -152,7 +152,6 @@ fn interrupt_stops_an_infinite_loop() {
                 ],
                 stdout: "spinning\n",
                 status: 137,
-                ..Run::EMPTY
             },
             &mut Vars::new(),
         );
@@ -186,7 +185,6 @@ fn a_trap_pauses_at_the_trapping_instruction_then_ends_the_program() {
                 ],
                 stdout: "about to trap\n",
                 status: 134,
-                ..Run::EMPTY
             },
             &mut vars,
         );
@@ -207,7 +205,6 @@ fn a_trap_pauses_at_the_trapping_instruction_then_ends_the_program() {
                 ],
                 stdout: "about to trap\n",
                 status: 137,
-                ..Run::EMPTY
             },
             &mut vars,
         );
