@@ -1,8 +1,10 @@
 //! `wasmdebug`: run WASI programs on Wasmtime, and debug them with LLDB.
 //!
-//! This crate is glue: it parses the command line, loads the program, and
-//! hands it either to the runner (`run`) or to the debug host (`debug`),
-//! then turns the program's ending into the process's exit status.
+//! This file is glue: it parses the command line, refuses (as a usage
+//! error) the options the debug host does not take, loads the program and
+//! hands it either to the runner (`run`) or to the debug host (`debug`), or
+//! hands `serve` to `serve`; then it turns the ending into the process's
+//! exit status.
 //!
 //! Exit statuses: the guest's own status when it returns or exits; 134 when
 //! it traps; 1 when wasmdebug itself fails (bad input, a missing import);
