@@ -18,10 +18,12 @@ if ((${#missing[@]})); then
     "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# rust-toolchain.toml names the toolchain and its Wasm targets; this makes
-# rustup install them now rather than halfway through a build.
+# rust-toolchain.toml names the toolchain, its Wasm targets and rustfmt and
+# clippy; this makes rustup install them now rather than halfway through a
+# build (a toolchain installed before they were listed lacks them).
 rustup show active-toolchain >/dev/null 2>&1 || rustup toolchain install
 rustup target add wasm32-wasip2 wasm32-wasip1 >/dev/null
+rustup component add rustfmt clippy >/dev/null
 
 # A stock LLDB 23 with the Wasm plugin, from PyPI, in a venv the tests find:
 # the version the LLDB tests were written against (their transcripts are

@@ -26,7 +26,7 @@ use wasmtime::component::Component;
 use wasmtime::{Engine, Module};
 
 use crate::options::Settings;
-use crate::progress;
+use crate::progress::{self, Job};
 
 /// Where entries go and how much of them to keep.
 pub struct Cache {
@@ -55,14 +55,6 @@ impl Limits {
             files_percent_kept: config.file_count_limit_percent_if_deleting(),
         }
     }
-}
-
-/// What is being compiled, for the progress report.
-pub struct Job<'a> {
-    /// A name the user knows it by (the file name).
-    pub name: &'a str,
-    /// Whether it gets guest-debug instrumentation (much slower to compile).
-    pub for_debugging: bool,
 }
 
 impl Cache {

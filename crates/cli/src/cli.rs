@@ -1,7 +1,8 @@
-//! Command-line syntax: the `run` subcommand and its implicit form.
+//! Command-line syntax: `run` and its implicit form, `serve`, and the flags
+//! they share, each declared once.
 
 use std::ffi::{OsStr, OsString};
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
@@ -19,14 +20,16 @@ use crate::options::{self, List, Settings};
     name = "wasmdebug",
     version,
     long_version = long_version(),
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
+    /// The implicit `run`; not read when there is a subcommand.
     #[command(flatten)]
-    pub run: Option<RunArgs>,
+    pub run: RunArgs,
 }
 
 /// `--version`: ours, and where the built-in debugger component came from.
@@ -52,26 +55,21 @@ pub enum Command {
     /// Run a WASI program (core module or component), optionally under a debugger.
     Run(RunArgs),
     /// Serve HTTP with a `wasi:http/proxy` component, optionally under a debugger.
-    Serve(crate::serve::ServeArgs),
+    Serve(ServeArgs),
     /// Debug a WASI program: start it paused and run LLDB, connected to it.
     ///
     /// `run`'s options work as for `run`, except those a debugger refuses,
-    /// `-g` (a free loopback port is used) and `-D debugger=`. The program's
+    /// `-g` (the debugger listens on a loopback port the system picks) and `-D debugger=`. The program's
     /// stdin is empty: the terminal is LLDB's. Exit status: the program's when
     /// it ended while LLDB ran; 137 when LLDB killed it or quit first (the
     /// program is then stopped); 1 when no LLDB with the Wasm plugin is found.
-    Debug(crate::debug_command::DebugArgs),
+    Debug(crate::debug_command::DebugCommandArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Preopen a host directory, as HOST or HOST::GUEST (GUEST defaults to HOST).
-    #[arg(long = "dir", value_name = "HOST[::GUEST]", value_parser = parse_dir)]
-    pub dirs: Vec<Preopen>,
-
-    /// Set a guest environment variable; NAME alone passes the host's value.
-    #[arg(long = "env", value_name = "NAME[=VALUE]", value_parser = parse_env)]
-    pub envs: Vec<EnvVar>,
+    #[command(flatten)]
+    pub guest: GuestArgs,
 
     /// Call this export instead of the program's entry point, with the
     /// program's arguments as its arguments, and print its results. For a
@@ -88,36 +86,28 @@ pub struct RunArgs {
     #[arg(long = "preload", value_name = "NAME=PATH", value_parser = parse_preload)]
     pub preloads: Vec<Preload>,
 
-    /// Serve the GDB remote protocol (LLDB's Wasm dialect) on [ADDR:]PORT;
-    /// the program starts paused. A bare port listens on 127.0.0.1.
-    #[arg(short = 'g', long = "gdbstub", value_name = "[ADDR:]PORT", value_parser = parse_listen_address)]
-    pub gdbstub: Option<SocketAddr>,
-
-    /// With -g: start the program at once instead of paused; a debugger may
-    /// attach whenever it likes, and the program stops where it is then.
-    #[arg(long = "no-wait", requires = "gdbstub")]
-    pub no_wait: bool,
-
-    /// Debugger settings: `debugger=COMPONENT.wasm` runs that debugger
-    /// component; each `arg=VALUE` is passed to it.
-    #[arg(short = 'D', long = "debug", value_name = "KEY=VALUE[,..]", value_parser = options::debug)]
-    pub debug: Vec<List<options::Debug>>,
+    #[command(flatten)]
+    pub debugging: DebugArgs,
 
     /// Wasm execution: fuel=N, timeout=DURATION, max-memory-size=BYTES,
     /// max-wasm-stack=BYTES, and proposal switches such as simd=n or tail-call.
-    #[arg(short = 'W', long = "wasm", value_name = "KEY[=VALUE][,..]", value_parser = options::wasm)]
+    #[arg(short = 'W', long = "wasm", value_name = "KEY[=VALUE][,..]", value_parser = options::wasm,
+          long_help = options::long_help::<options::Wasm>("Wasm execution"))]
     pub wasm: Vec<List<options::Wasm>>,
 
     /// WASI: cli, inherit-env, inherit-network, allow-ip-name-lookup, tcp, udp (each y or n).
-    #[arg(short = 'S', long = "wasi", value_name = "KEY[=VALUE][,..]", value_parser = options::wasi)]
+    #[arg(short = 'S', long = "wasi", value_name = "KEY[=VALUE][,..]", value_parser = options::wasi,
+          long_help = options::long_help::<options::Wasi>("WASI"))]
     pub wasi: Vec<List<options::Wasi>>,
 
     /// Code generation: cache=y|n, cache-config=FILE.
-    #[arg(short = 'C', long = "codegen", value_name = "KEY[=VALUE][,..]", value_parser = options::codegen)]
+    #[arg(short = 'C', long = "codegen", value_name = "KEY[=VALUE][,..]", value_parser = options::codegen,
+          long_help = options::long_help::<options::Codegen>("Code generation"))]
     pub codegen: Vec<List<options::Codegen>>,
 
     /// Optimization: opt-level=0|1|2|s.
-    #[arg(short = 'O', long = "optimize", value_name = "KEY=VALUE[,..]", value_parser = options::optimize)]
+    #[arg(short = 'O', long = "optimize", value_name = "KEY=VALUE[,..]", value_parser = options::optimize,
+          long_help = options::long_help::<options::Optimize>("Optimization"))]
     pub optimize: Vec<List<options::Optimize>>,
 
     /// The WebAssembly program (a core module, a component, or their text
@@ -148,13 +138,100 @@ impl RunArgs {
 
     /// What the option groups ask for.
     pub fn settings(&self) -> Settings {
-        Settings::new(
-            &self.wasm,
-            &self.wasi,
-            &self.codegen,
-            &self.optimize,
-            &self.debug,
-        )
+        Settings::default()
+            .with(&self.wasm)
+            .with(&self.wasi)
+            .with(&self.codegen)
+            .with(&self.optimize)
+            .with(&self.debugging.debug)
+    }
+}
+
+/// The default `serve --addr`: port 8080 as `wasmtime serve`, but on
+/// loopback, so a handler under development is not reachable from the
+/// network unless asked.
+const DEFAULT_SERVE_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The address to serve HTTP on.
+    #[arg(long, value_name = "ADDR:PORT", default_value_t = DEFAULT_SERVE_ADDR)]
+    pub addr: SocketAddr,
+
+    /// WASI: `cli` also gives the handler the `wasi:cli` imports
+    /// (environment, filesystem...), as with `wasmtime serve -S cli`.
+    #[arg(short = 'S', long = "wasi", value_name = "cli[=y|n]", value_parser = options::serve_wasi)]
+    pub wasi: Vec<List<options::Wasi>>,
+
+    #[command(flatten)]
+    pub guest: GuestArgs,
+
+    #[command(flatten)]
+    pub debugging: DebugArgs,
+
+    /// The component: it must export `wasi:http/incoming-handler`.
+    #[arg(value_name = "COMPONENT")]
+    pub component: PathBuf,
+}
+
+impl ServeArgs {
+    /// What `-D` asks for (serve has no other group that shapes settings).
+    pub fn settings(&self) -> Settings {
+        Settings::default().with(&self.debugging.debug)
+    }
+
+    /// Whether `-S` asks for the `wasi:cli` imports: off unless asked, as
+    /// in `wasmtime serve`.
+    pub fn cli_imports(&self) -> bool {
+        self.wasi
+            .iter()
+            .flat_map(|list| &list.0)
+            .fold(false, |cli, option| match option {
+                options::Wasi::Cli(enable) => *enable,
+                _ => cli,
+            })
+    }
+}
+
+/// What the guest sees of the host, for `run` and `serve` alike (a server
+/// sees it with `-S cli`).
+#[derive(Args, Clone, Debug)]
+pub struct GuestArgs {
+    /// Preopen a host directory, as HOST or HOST::GUEST (GUEST defaults to HOST).
+    #[arg(long = "dir", value_name = "HOST[::GUEST]", value_parser = parse_dir)]
+    pub dirs: Vec<Preopen>,
+
+    /// Set a guest environment variable; NAME alone passes the host's value.
+    #[arg(long = "env", value_name = "NAME[=VALUE]", value_parser = parse_env)]
+    pub envs: Vec<EnvVar>,
+}
+
+/// The debugger flags, for `run` and `serve` alike.
+#[derive(Args, Debug)]
+pub struct DebugArgs {
+    /// Serve the GDB remote protocol (LLDB's Wasm dialect) on [ADDR:]PORT;
+    /// the program starts paused (a server serves one request at a time).
+    /// A bare port listens on 127.0.0.1.
+    #[arg(short = 'g', long = "gdbstub", value_name = "[ADDR:]PORT", value_parser = parse_listen_address)]
+    pub gdbstub: Option<SocketAddr>,
+
+    /// With -g: start the program at once instead of paused; a debugger may
+    /// attach whenever it likes, and the program stops where it is then.
+    #[arg(long = "no-wait", requires = "gdbstub")]
+    pub no_wait: bool,
+
+    /// Debugger settings: `debugger=COMPONENT.wasm` runs that debugger
+    /// component; each `arg=VALUE` is passed to it.
+    #[arg(short = 'D', long = "debug", value_name = "KEY=VALUE[,..]", value_parser = options::debug,
+          long_help = options::long_help::<options::Debug>("Debugger settings"))]
+    pub debug: Vec<List<options::Debug>>,
+}
+
+impl DebugArgs {
+    /// Whether the program runs under a debugger: `-g`, or `-D debugger=`
+    /// in `settings`.
+    pub fn wanted(&self, settings: &Settings) -> bool {
+        self.gdbstub.is_some() || settings.debugger.is_some()
     }
 }
 
@@ -190,7 +267,7 @@ pub struct EnvVar {
     pub value: Option<String>,
 }
 
-pub fn parse_dir(text: &str) -> Result<Preopen> {
+fn parse_dir(text: &str) -> Result<Preopen> {
     let (host, guest) = match text.split_once("::") {
         Some((host, guest)) => (host, guest),
         None => (text, text),
@@ -204,7 +281,7 @@ pub fn parse_dir(text: &str) -> Result<Preopen> {
     })
 }
 
-pub fn parse_env(text: &str) -> Result<EnvVar> {
+fn parse_env(text: &str) -> Result<EnvVar> {
     let (name, value) = match text.split_once('=') {
         Some((name, value)) => (name, Some(value.to_string())),
         None => (text, None),
@@ -220,7 +297,7 @@ pub fn parse_env(text: &str) -> Result<EnvVar> {
 
 /// Parses `-g`'s `[ADDR:]PORT`: a bare port listens on 127.0.0.1; an IPv6
 /// address goes in brackets (`[::1]:1234`); `localhost` is 127.0.0.1.
-pub fn parse_listen_address(text: &str) -> Result<SocketAddr> {
+fn parse_listen_address(text: &str) -> Result<SocketAddr> {
     if let Ok(port) = text.parse::<u16>() {
         return Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
     }
@@ -239,8 +316,9 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<RunArgs, clap::Error> {
         let cli = Cli::try_parse_from(std::iter::once("wasmdebug").chain(args.iter().copied()))?;
-        Ok(match (cli.command, cli.run) {
-            (Some(Command::Run(run)), None) | (None, Some(run)) => run,
+        Ok(match cli.command {
+            Some(Command::Run(run)) => run,
+            None => cli.run,
             other => panic!("unexpected parse {other:?}"),
         })
     }
@@ -254,16 +332,57 @@ mod tests {
             let run = parse(args).unwrap();
             assert_eq!(run.program(), Path::new("p.wasm"));
             assert_eq!(run.args(), ["x", "--flag"]);
-            assert_eq!(run.envs[0].name, "A");
-            assert_eq!(run.envs[0].value.as_deref(), Some("1"));
+            assert_eq!(run.guest.envs[0].name, "A");
+            assert_eq!(run.guest.envs[0].value.as_deref(), Some("1"));
         }
+    }
+
+    #[test]
+    fn serve_takes_the_shared_flags_and_cli_alone_of_s() {
+        let parse = |args: &[&str]| -> Result<ServeArgs, clap::Error> {
+            let args = ["wasmdebug", "serve"].iter().chain(args);
+            match Cli::try_parse_from(args)?.command {
+                Some(Command::Serve(serve)) => Ok(serve),
+                other => panic!("unexpected parse {other:?}"),
+            }
+        };
+        let serve = parse(&[
+            "--dir",
+            "/tmp::/data",
+            "--env",
+            "A=1",
+            "-g",
+            "9",
+            "--no-wait",
+            "h.wasm",
+        ])
+        .unwrap();
+        assert_eq!(serve.guest.dirs[0].guest, "/data");
+        assert_eq!(serve.guest.envs[0].name, "A");
+        assert_eq!(
+            serve.debugging.gdbstub,
+            Some("127.0.0.1:9".parse().unwrap())
+        );
+        assert!(serve.debugging.no_wait && !serve.cli_imports());
+        assert!(parse(&["-S", "cli", "h.wasm"]).unwrap().cli_imports());
+        assert!(
+            !parse(&["-S", "cli", "-S", "cli=n", "h.wasm"])
+                .unwrap()
+                .cli_imports()
+        );
+        let error = parse(&["-S", "tcp", "h.wasm"]).unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation);
+        assert!(parse(&["--no-wait", "h.wasm"]).is_err());
     }
 
     #[test]
     fn gdbstub_port_may_be_attached() {
         // LLDB's launcher writes `-g127.0.0.1:PORT`.
         let run = parse(&["-g127.0.0.1:1234", "p.wasm"]).unwrap();
-        assert_eq!(run.gdbstub, Some("127.0.0.1:1234".parse().unwrap()));
+        assert_eq!(
+            run.debugging.gdbstub,
+            Some("127.0.0.1:1234".parse().unwrap())
+        );
     }
 
     #[test]
@@ -271,6 +390,7 @@ mod tests {
         assert!(
             parse(&["--no-wait", "-g", "1234", "p.wasm"])
                 .unwrap()
+                .debugging
                 .no_wait
         );
         assert!(parse(&["--no-wait", "p.wasm"]).is_err());
@@ -280,15 +400,15 @@ mod tests {
     fn double_dash_separates_guest_options() {
         let run = parse(&["p.wasm", "--", "--dir", "x"]).unwrap();
         assert_eq!(run.args(), ["--dir", "x"]);
-        assert!(run.dirs.is_empty());
+        assert!(run.guest.dirs.is_empty());
     }
 
     #[test]
     fn dir_mapping() {
         let run = parse(&["--dir", "/tmp::/data", "--dir", ".", "p.wasm"]).unwrap();
-        assert_eq!(run.dirs[0].host, PathBuf::from("/tmp"));
-        assert_eq!(run.dirs[0].guest, "/data");
-        assert_eq!(run.dirs[1].guest, ".");
+        assert_eq!(run.guest.dirs[0].host, PathBuf::from("/tmp"));
+        assert_eq!(run.guest.dirs[0].guest, "/data");
+        assert_eq!(run.guest.dirs[1].guest, ".");
         assert!(parse(&["--dir", "::x", "p.wasm"]).is_err());
     }
 

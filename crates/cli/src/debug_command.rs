@@ -20,7 +20,7 @@ use clap::{Args, CommandFactory};
 
 use crate::cache::Cache;
 use crate::cli::{Cli, RunArgs};
-use crate::debug::Announce;
+use crate::debug::{Announce, DebuggerSetup};
 use crate::lldb::Lldb;
 use crate::program::{self, Program};
 
@@ -35,7 +35,7 @@ const STOPPED: i32 = 137;
 const REPORT_GRACE: Duration = Duration::from_millis(200);
 
 #[derive(Args, Debug)]
-pub struct DebugArgs {
+pub struct DebugCommandArgs {
     /// The LLDB to run (default: $WASMDEBUG_LLDB, else `lldb` on PATH); it
     /// needs the Wasm plugin (LLDB 23 or newer).
     #[arg(long, value_name = "PATH")]
@@ -55,7 +55,7 @@ pub struct DebugArgs {
 }
 
 /// Runs `wasmdebug debug`, and returns the process's exit status.
-pub fn run(args: &DebugArgs) -> ExitCode {
+pub fn run(args: &DebugCommandArgs) -> ExitCode {
     if let Some(refusal) = refusal(args) {
         Cli::command()
             .error(clap::error::ErrorKind::ArgumentConflict, refusal)
@@ -71,9 +71,9 @@ pub fn run(args: &DebugArgs) -> ExitCode {
 }
 
 /// Why `run`'s options in `args` do not fit `debug`, if they do not.
-fn refusal(args: &DebugArgs) -> Option<String> {
+fn refusal(args: &DebugCommandArgs) -> Option<String> {
     let settings = args.run.settings();
-    if args.run.gdbstub.is_some() {
+    if args.run.debugging.gdbstub.is_some() {
         return Some(
             "-g is not taken by `wasmdebug debug`, which listens on a free loopback port; \
              for a port of your own, use `wasmdebug run -g`"
@@ -98,7 +98,7 @@ enum Event {
     ProgramEnded(Result<i32>),
 }
 
-fn debug(args: &DebugArgs) -> Result<i32> {
+fn debug(args: &DebugCommandArgs) -> Result<i32> {
     let lldb = Lldb::find(args.lldb.as_deref())?;
     let options = &args.run;
     let settings = options.settings();
@@ -107,8 +107,13 @@ fn debug(args: &DebugArgs) -> Result<i32> {
     let program = Program::load(&engine, options.program(), &cache, true)?;
     let wasi = crate::wasi::context_without_stdin(options, &settings)?;
     let any_loopback_port = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-    let mut setup =
-        crate::debugger_setup(Some(any_loopback_port), &settings, cache, options.program())?;
+    let mut setup = DebuggerSetup::listening_on(
+        Some(any_loopback_port),
+        false,
+        &settings,
+        cache,
+        options.program(),
+    )?;
     let (announce, listening) = mpsc::channel();
     setup.announce = Announce::Send(announce);
 

@@ -1,8 +1,10 @@
 //! `wasmdebug`: run WASI programs on Wasmtime, and debug them with LLDB.
 //!
-//! This crate is glue: it parses the command line, loads the program, and
-//! hands it either to the runner (`run`) or to the debug host (`debug`),
-//! then turns the program's ending into the process's exit status.
+//! This file is glue: it parses the command line, refuses (as a usage
+//! error) the options the debug host does not take, loads the program and
+//! hands it either to the runner (`run`) or to the debug host (`debug`), or
+//! hands `serve` to `serve`; then it turns the ending into the process's
+//! exit status.
 //!
 //! Exit statuses: the guest's own status when it returns or exits; 134 when
 //! it traps; 1 when wasmdebug itself fails (bad input, a missing import);
@@ -28,27 +30,26 @@ use clap::{CommandFactory, Parser};
 
 use crate::cache::Cache;
 use crate::cli::{Cli, Command, RunArgs};
+use crate::debug::DebuggerSetup;
 use crate::options::Settings;
 use crate::program::Program;
 use crate::run::{Ending, Invoke, Preload};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let options = match (cli.command, cli.run) {
-        (Some(Command::Run(options)), _) | (None, Some(options)) => options,
-        (Some(Command::Serve(args)), _) => return serve_command(&args),
-        (Some(Command::Debug(args)), _) => return debug_command::run(&args),
-        (None, None) => {
-            eprintln!("error: no program given; see `wasmdebug --help`");
-            return ExitCode::from(2);
-        }
+    let options = match cli.command {
+        Some(Command::Run(options)) => options,
+        Some(Command::Serve(args)) => return serve_command(&args),
+        Some(Command::Debug(args)) => return debug_command::run(&args),
+        None => cli.run,
     };
     if let Err(error) = interrupt::watch() {
         eprintln!("warning: {error:#}");
     }
     let settings = options.settings();
-    let debugging = options.gdbstub.is_some() || settings.debugger.is_some();
-    if debugging && let Some(option) = not_served_under_a_debugger(&options, &settings) {
+    if options.debugging.wanted(&settings)
+        && let Some(option) = not_served_under_a_debugger(&options, &settings)
+    {
         Cli::command()
             .error(
                 clap::error::ErrorKind::ArgumentConflict,
@@ -72,7 +73,7 @@ fn main() -> ExitCode {
 }
 
 /// `wasmdebug serve` ends only when it fails, or the debugger kills it.
-fn serve_command(args: &serve::ServeArgs) -> ExitCode {
+fn serve_command(args: &cli::ServeArgs) -> ExitCode {
     match serve::serve(args) {
         Ok(status) => exit_code(status),
         Err(error) => {
@@ -99,7 +100,7 @@ fn not_served_under_a_debugger(options: &RunArgs, settings: &Settings) -> Option
 
 fn run(options: &RunArgs, settings: &Settings) -> Result<Ending> {
     let cache = Cache::new(settings)?;
-    if options.gdbstub.is_some() || settings.debugger.is_some() {
+    if options.debugging.wanted(settings) {
         return debug(options, settings, cache).map(Ending::Exited);
     }
     let engine = program::engine(false, settings)?;
@@ -152,60 +153,8 @@ fn debug(options: &RunArgs, settings: &Settings, cache: Cache) -> Result<i32> {
     let engine = program::engine(true, settings)?;
     let program = Program::load(&engine, options.program(), &cache, true)?;
     let wasi = wasi::context(options, settings)?;
-    let mut setup = debugger_setup(options.gdbstub, settings, cache, options.program())?;
-    setup.no_wait = options.no_wait;
+    let setup = DebuggerSetup::new(&options.debugging, settings, cache, options.program())?;
     debug::run(&engine, &program, wasi, setup)
-}
-
-/// What the debugger component gets, for `run` and `serve` alike: `-D
-/// debugger=` if given, else the built-in one, listening on `listen`.
-pub fn debugger_setup(
-    listen: Option<std::net::SocketAddr>,
-    settings: &Settings,
-    cache: Cache,
-    program: &std::path::Path,
-) -> Result<debug::DebuggerSetup> {
-    let component = match &settings.debugger {
-        Some(path) => std::fs::read(path)
-            .with_context(|| format!("failed to read debugger component `{}`", path.display()))?,
-        None => builtin_debugger()?,
-    };
-    let mut args = Vec::new();
-    if let Some(listen) = listen {
-        if !listen.ip().is_loopback() {
-            eprintln!(
-                "warning: the debugger listens on {listen}, beyond this machine: whoever reaches \
-                 that port can read and write the program's memory"
-            );
-        }
-        args.push(format!("listen={listen}"));
-    }
-    args.extend(settings.debugger_args.iter().cloned());
-    let program_name = program.file_name().map_or_else(
-        || "program.wasm".to_string(),
-        |name| name.to_string_lossy().into_owned(),
-    );
-    Ok(debug::DebuggerSetup {
-        component,
-        args,
-        listen,
-        cache,
-        program_name,
-        no_wait: false,
-        announce: debug::Announce::Print,
-    })
-}
-#[cfg(feature = "gdbstub")]
-fn builtin_debugger() -> Result<Vec<u8>> {
-    Ok(wasmdebug_component_artifact::COMPONENT.to_vec())
-}
-
-#[cfg(not(feature = "gdbstub"))]
-fn builtin_debugger() -> Result<Vec<u8>> {
-    anyhow::bail!(
-        "this build of wasmdebug has no built-in debugger: install one with \
-         `cargo install wasmdebug --features gdbstub`, or pass -D debugger=COMPONENT.wasm"
-    )
 }
 
 /// Exit statuses outside 0..=255 are truncated by the OS; keep the low byte

@@ -5,6 +5,9 @@
 //! a bad key or value is a usage error (exit status 2). Keys Wasmtime has
 //! but wasmdebug does not serve are named as such, never ignored.
 //!
+//! Each group is one table of its keys (name, help, parser), so adding a
+//! key is one line and no key can be served without a parser.
+//!
 //! Over 500 lines on purpose: five small groups that share one list parser
 //! and one `Settings`, and read best side by side.
 
@@ -31,25 +34,6 @@ pub enum Proposal {
     Threads,
     WideArithmetic,
 }
-
-const PROPOSALS: &[(&str, Proposal)] = &[
-    ("bulk-memory", Proposal::BulkMemory),
-    ("component-model", Proposal::ComponentModel),
-    ("custom-page-sizes", Proposal::CustomPageSizes),
-    ("exceptions", Proposal::Exceptions),
-    ("extended-const", Proposal::ExtendedConst),
-    ("function-references", Proposal::FunctionReferences),
-    ("gc", Proposal::Gc),
-    ("memory64", Proposal::Memory64),
-    ("multi-memory", Proposal::MultiMemory),
-    ("multi-value", Proposal::MultiValue),
-    ("reference-types", Proposal::ReferenceTypes),
-    ("relaxed-simd", Proposal::RelaxedSimd),
-    ("simd", Proposal::Simd),
-    ("tail-call", Proposal::TailCall),
-    ("threads", Proposal::Threads),
-    ("wide-arithmetic", Proposal::WideArithmetic),
-];
 
 impl Proposal {
     /// Switches the proposal in an engine configuration.
@@ -116,39 +100,86 @@ pub enum Debug {
     Arg(String),
 }
 
-/// One option group: its flag, the keys it serves, and the keys of
-/// `wasmtime run`'s group of the same flag that wasmdebug does not serve.
-trait Group: Sized {
-    const FLAG: char;
-    const SERVED: &'static [&'static str];
-    const UPSTREAM: &'static [&'static str];
-    /// Parses one served key's value.
-    fn parse(key: &str, value: Option<&str>) -> Result<Self, String>;
+/// One key a group serves: its name, what its value is, and its parser.
+pub struct Key<T> {
+    name: &'static str,
+    help: &'static str,
+    parse: fn(Option<&str>) -> Result<T, String>,
 }
+
+const fn key<T>(
+    name: &'static str,
+    help: &'static str,
+    parse: fn(Option<&str>) -> Result<T, String>,
+) -> Key<T> {
+    Key { name, help, parse }
+}
+
+/// One option group: its flag, the keys it serves, the keys of `wasmtime
+/// run`'s group of the same flag that wasmdebug does not serve, and how an
+/// option of it changes `Settings`.
+pub trait Group: Sized + 'static {
+    const FLAG: char;
+    const KEYS: &'static [Key<Self>];
+    const UPSTREAM: &'static [&'static str];
+    fn apply(&self, settings: &mut Settings);
+}
+
+/// What a proposal switch's help says.
+const SWITCH: &str = "y|n: the proposal of that name";
 
 impl Group for Wasm {
     const FLAG: char = 'W';
-    const SERVED: &'static [&'static str] = &[
-        "fuel",
-        "timeout",
-        "max-memory-size",
-        "max-wasm-stack",
-        "bulk-memory",
-        "component-model",
-        "custom-page-sizes",
-        "exceptions",
-        "extended-const",
-        "function-references",
-        "gc",
-        "memory64",
-        "multi-memory",
-        "multi-value",
-        "reference-types",
-        "relaxed-simd",
-        "simd",
-        "tail-call",
-        "threads",
-        "wide-arithmetic",
+    const KEYS: &'static [Key<Wasm>] = &[
+        key("fuel", "N: trap after N units of fuel", |v| {
+            number(v).map(Wasm::Fuel)
+        }),
+        key(
+            "timeout",
+            "DURATION: trap after that long (10s, 500ms)",
+            |v| duration(v).map(Wasm::Timeout),
+        ),
+        key(
+            "max-memory-size",
+            "BYTES: the most a memory may grow to",
+            |v| number(v).map(Wasm::MaxMemorySize),
+        ),
+        key(
+            "max-wasm-stack",
+            "BYTES: the Wasm stack's size",
+            |v| match number(v)? {
+                0 => Err("the stack cannot be empty".to_string()),
+                bytes => Ok(Wasm::MaxWasmStack(bytes)),
+            },
+        ),
+        key("bulk-memory", SWITCH, |v| switch(Proposal::BulkMemory, v)),
+        key("component-model", SWITCH, |v| {
+            switch(Proposal::ComponentModel, v)
+        }),
+        key("custom-page-sizes", SWITCH, |v| {
+            switch(Proposal::CustomPageSizes, v)
+        }),
+        key("exceptions", SWITCH, |v| switch(Proposal::Exceptions, v)),
+        key("extended-const", SWITCH, |v| {
+            switch(Proposal::ExtendedConst, v)
+        }),
+        key("function-references", SWITCH, |v| {
+            switch(Proposal::FunctionReferences, v)
+        }),
+        key("gc", SWITCH, |v| switch(Proposal::Gc, v)),
+        key("memory64", SWITCH, |v| switch(Proposal::Memory64, v)),
+        key("multi-memory", SWITCH, |v| switch(Proposal::MultiMemory, v)),
+        key("multi-value", SWITCH, |v| switch(Proposal::MultiValue, v)),
+        key("reference-types", SWITCH, |v| {
+            switch(Proposal::ReferenceTypes, v)
+        }),
+        key("relaxed-simd", SWITCH, |v| switch(Proposal::RelaxedSimd, v)),
+        key("simd", SWITCH, |v| switch(Proposal::Simd, v)),
+        key("tail-call", SWITCH, |v| switch(Proposal::TailCall, v)),
+        key("threads", SWITCH, |v| switch(Proposal::Threads, v)),
+        key("wide-arithmetic", SWITCH, |v| {
+            switch(Proposal::WideArithmetic, v)
+        }),
     ];
     const UPSTREAM: &'static [&'static str] = &[
         "nan-canonicalization",
@@ -184,32 +215,41 @@ impl Group for Wasm {
         "concurrency-support",
     ];
 
-    fn parse(key: &str, value: Option<&str>) -> Result<Wasm, String> {
-        if let Some((_, proposal)) = PROPOSALS.iter().find(|(name, _)| *name == key) {
-            return Ok(Wasm::Proposal(*proposal, boolean(value)?));
-        }
-        match key {
-            "fuel" => Ok(Wasm::Fuel(number(value)?)),
-            "timeout" => duration(value).map(Wasm::Timeout),
-            "max-memory-size" => Ok(Wasm::MaxMemorySize(number(value)?)),
-            "max-wasm-stack" => match number(value)? {
-                0 => Err("the stack cannot be empty".to_string()),
-                bytes => Ok(Wasm::MaxWasmStack(bytes)),
-            },
-            _ => unreachable!("every served -W key has a parser"),
+    fn apply(&self, settings: &mut Settings) {
+        match self {
+            Wasm::Fuel(fuel) => settings.fuel = Some(*fuel),
+            Wasm::Timeout(timeout) => settings.timeout = Some(*timeout),
+            Wasm::MaxMemorySize(bytes) => settings.max_memory_size = Some(*bytes),
+            Wasm::MaxWasmStack(bytes) => settings.max_wasm_stack = Some(*bytes),
+            Wasm::Proposal(proposal, enable) => settings.proposals.push((*proposal, *enable)),
         }
     }
 }
 
+/// A proposal switch's parser.
+fn switch(proposal: Proposal, value: Option<&str>) -> Result<Wasm, String> {
+    Ok(Wasm::Proposal(proposal, boolean(value)?))
+}
+
 impl Group for Wasi {
     const FLAG: char = 'S';
-    const SERVED: &'static [&'static str] = &[
-        "cli",
-        "inherit-env",
-        "inherit-network",
-        "allow-ip-name-lookup",
-        "tcp",
-        "udp",
+    const KEYS: &'static [Key<Wasi>] = &[
+        key("cli", "y|n: the wasi:cli imports", |v| {
+            boolean(v).map(Wasi::Cli)
+        }),
+        key("inherit-env", "y|n: the host's environment", |v| {
+            boolean(v).map(Wasi::InheritEnv)
+        }),
+        key(
+            "inherit-network",
+            "y|n: every address, by TCP and UDP",
+            |v| boolean(v).map(Wasi::InheritNetwork),
+        ),
+        key("allow-ip-name-lookup", "y|n: name lookups", |v| {
+            boolean(v).map(Wasi::AllowIpNameLookup)
+        }),
+        key("tcp", "y|n: TCP sockets", |v| boolean(v).map(Wasi::Tcp)),
+        key("udp", "y|n: UDP sockets", |v| boolean(v).map(Wasi::Udp)),
     ];
     const UPSTREAM: &'static [&'static str] = &[
         "cli-exit-with-code",
@@ -241,23 +281,30 @@ impl Group for Wasi {
         "max-http-fields-size",
     ];
 
-    fn parse(key: &str, value: Option<&str>) -> Result<Wasi, String> {
-        let enable = boolean(value)?;
-        Ok(match key {
-            "cli" => Wasi::Cli(enable),
-            "inherit-env" => Wasi::InheritEnv(enable),
-            "inherit-network" => Wasi::InheritNetwork(enable),
-            "allow-ip-name-lookup" => Wasi::AllowIpNameLookup(enable),
-            "tcp" => Wasi::Tcp(enable),
-            "udp" => Wasi::Udp(enable),
-            _ => unreachable!("every served -S key has a parser"),
-        })
+    fn apply(&self, settings: &mut Settings) {
+        match self {
+            Wasi::Cli(enable) => settings.cli = *enable,
+            Wasi::InheritEnv(enable) => settings.inherit_env = *enable,
+            Wasi::InheritNetwork(enable) => settings.inherit_network = *enable,
+            Wasi::AllowIpNameLookup(enable) => settings.allow_ip_name_lookup = Some(*enable),
+            Wasi::Tcp(enable) => settings.tcp = Some(*enable),
+            Wasi::Udp(enable) => settings.udp = Some(*enable),
+        }
     }
 }
 
 impl Group for Codegen {
     const FLAG: char = 'C';
-    const SERVED: &'static [&'static str] = &["cache", "cache-config"];
+    const KEYS: &'static [Key<Codegen>] = &[
+        key("cache", "y|n: the compiled-code cache", |v| {
+            boolean(v).map(Codegen::Cache)
+        }),
+        key(
+            "cache-config",
+            "FILE: the cache's settings, in Wasmtime's format",
+            |v| text(v).map(|path| Codegen::CacheConfig(path.into())),
+        ),
+    ];
     const UPSTREAM: &'static [&'static str] = &[
         "compiler",
         "collector",
@@ -270,18 +317,21 @@ impl Group for Codegen {
         "cranelift",
     ];
 
-    fn parse(key: &str, value: Option<&str>) -> Result<Codegen, String> {
-        Ok(match key {
-            "cache" => Codegen::Cache(boolean(value)?),
-            "cache-config" => Codegen::CacheConfig(PathBuf::from(text(value)?)),
-            _ => unreachable!("every served -C key has a parser"),
-        })
+    fn apply(&self, settings: &mut Settings) {
+        match self {
+            Codegen::Cache(enable) => settings.cache = *enable,
+            Codegen::CacheConfig(path) => settings.cache_config = Some(path.clone()),
+        }
     }
 }
 
 impl Group for Optimize {
     const FLAG: char = 'O';
-    const SERVED: &'static [&'static str] = &["opt-level"];
+    const KEYS: &'static [Key<Optimize>] = &[key(
+        "opt-level",
+        "0|1|2|s: how hard Cranelift optimizes",
+        opt_level,
+    )];
     const UPSTREAM: &'static [&'static str] = &[
         "regalloc-algorithm",
         "memory-may-move",
@@ -301,22 +351,38 @@ impl Group for Optimize {
         "signals-based-traps",
     ];
 
-    fn parse(_key: &str, value: Option<&str>) -> Result<Optimize, String> {
-        // As in `wasmtime run`, 1 is Cranelift's `speed`, the same as 2.
-        match text(value)? {
-            "0" => Ok(Optimize::OptLevel(wasmtime::OptLevel::None)),
-            "1" | "2" => Ok(Optimize::OptLevel(wasmtime::OptLevel::Speed)),
-            "s" => Ok(Optimize::OptLevel(wasmtime::OptLevel::SpeedAndSize)),
-            other => Err(format!(
-                "unknown optimization level `{other}`: expected 0, 1, 2 or s"
-            )),
-        }
+    fn apply(&self, settings: &mut Settings) {
+        let Optimize::OptLevel(level) = self;
+        settings.opt_level = Some(*level);
+    }
+}
+
+fn opt_level(value: Option<&str>) -> Result<Optimize, String> {
+    // As in `wasmtime run`, 1 is Cranelift's `speed`, the same as 2.
+    match text(value)? {
+        "0" => Ok(Optimize::OptLevel(wasmtime::OptLevel::None)),
+        "1" | "2" => Ok(Optimize::OptLevel(wasmtime::OptLevel::Speed)),
+        "s" => Ok(Optimize::OptLevel(wasmtime::OptLevel::SpeedAndSize)),
+        other => Err(format!(
+            "unknown optimization level `{other}`: expected 0, 1, 2 or s"
+        )),
     }
 }
 
 impl Group for Debug {
     const FLAG: char = 'D';
-    const SERVED: &'static [&'static str] = &["debugger", "arg"];
+    const KEYS: &'static [Key<Debug>] = &[
+        key(
+            "debugger",
+            "COMPONENT.wasm: the debugger component to run",
+            |v| text(v).map(|path| Debug::Debugger(path.into())),
+        ),
+        key(
+            "arg",
+            "VALUE: one argument for the debugger component",
+            |v| text(v).map(|arg| Debug::Arg(arg.into())),
+        ),
+    ];
     const UPSTREAM: &'static [&'static str] = &[
         "debug-info",
         "guest-debug",
@@ -331,12 +397,11 @@ impl Group for Debug {
         "symbols",
     ];
 
-    fn parse(key: &str, value: Option<&str>) -> Result<Debug, String> {
-        Ok(match key {
-            "debugger" => Debug::Debugger(PathBuf::from(text(value)?)),
-            "arg" => Debug::Arg(text(value)?.to_string()),
-            _ => unreachable!("every served -D key has a parser"),
-        })
+    fn apply(&self, settings: &mut Settings) {
+        match self {
+            Debug::Debugger(path) => settings.debugger = Some(path.clone()),
+            Debug::Arg(arg) => settings.debugger_args.push(arg.clone()),
+        }
     }
 }
 
@@ -390,50 +455,20 @@ impl Default for Settings {
 }
 
 impl Settings {
-    pub fn new(
-        wasm: &[List<Wasm>],
-        wasi: &[List<Wasi>],
-        codegen: &[List<Codegen>],
-        optimize: &[List<Optimize>],
-        debug: &[List<Debug>],
-    ) -> Settings {
-        let mut settings = Settings::default();
-        for option in wasm.iter().flat_map(|list| &list.0) {
-            match option {
-                Wasm::Fuel(fuel) => settings.fuel = Some(*fuel),
-                Wasm::Timeout(timeout) => settings.timeout = Some(*timeout),
-                Wasm::MaxMemorySize(bytes) => settings.max_memory_size = Some(*bytes),
-                Wasm::MaxWasmStack(bytes) => settings.max_wasm_stack = Some(*bytes),
-                Wasm::Proposal(proposal, enable) => settings.proposals.push((*proposal, *enable)),
-            }
+    /// These settings with every occurrence of one group's flag applied,
+    /// in order.
+    pub fn with<G: Group>(mut self, lists: &[List<G>]) -> Settings {
+        for option in lists.iter().flat_map(|list| &list.0) {
+            option.apply(&mut self);
         }
-        for option in wasi.iter().flat_map(|list| &list.0) {
-            match option {
-                Wasi::Cli(enable) => settings.cli = *enable,
-                Wasi::InheritEnv(enable) => settings.inherit_env = *enable,
-                Wasi::InheritNetwork(enable) => settings.inherit_network = *enable,
-                Wasi::AllowIpNameLookup(enable) => settings.allow_ip_name_lookup = Some(*enable),
-                Wasi::Tcp(enable) => settings.tcp = Some(*enable),
-                Wasi::Udp(enable) => settings.udp = Some(*enable),
-            }
-        }
-        for option in codegen.iter().flat_map(|list| &list.0) {
-            match option {
-                Codegen::Cache(enable) => settings.cache = *enable,
-                Codegen::CacheConfig(path) => settings.cache_config = Some(path.clone()),
-            }
-        }
-        for Optimize::OptLevel(level) in optimize.iter().flat_map(|list| &list.0) {
-            settings.opt_level = Some(*level);
-        }
-        for option in debug.iter().flat_map(|list| &list.0) {
-            match option {
-                Debug::Debugger(path) => settings.debugger = Some(path.clone()),
-                Debug::Arg(arg) => settings.debugger_args.push(arg.clone()),
-            }
-        }
-        settings
+        self
     }
+}
+
+/// The keys of one `-X KEY[=VALUE],...` list.
+fn keys(text: &str) -> impl Iterator<Item = &str> {
+    text.split(',')
+        .map(|item| item.split_once('=').map_or(item, |(key, _)| key))
 }
 
 /// Parses one `-X KEY[=VALUE],...` list of group `G`.
@@ -441,24 +476,39 @@ fn list<G: Group>(text: &str) -> Result<List<G>, String> {
     let flag = G::FLAG;
     text.split(',')
         .map(|item| {
-            let (key, value) = match item.split_once('=') {
-                Some((key, value)) => (key, Some(value)),
+            let (name, value) = match item.split_once('=') {
+                Some((name, value)) => (name, Some(value)),
                 None => (item, None),
             };
-            if G::SERVED.contains(&key) {
-                return G::parse(key, value).map_err(|why| format!("-{flag} {key}: {why}"));
+            if let Some(key) = G::KEYS.iter().find(|key| key.name == name) {
+                return (key.parse)(value).map_err(|why| format!("-{flag} {name}: {why}"));
             }
-            let served = G::SERVED.join(", ");
-            if G::UPSTREAM.contains(&key) || key.starts_with("cranelift-") {
+            let served = served::<G>();
+            if G::UPSTREAM.contains(&name) || name.starts_with("cranelift-") {
                 Err(format!(
-                    "`wasmtime run`'s -{flag} {key} is not served by wasmdebug (it serves: {served})"
+                    "`wasmtime run`'s -{flag} {name} is not served by wasmdebug (it serves: {served})"
                 ))
             } else {
-                Err(format!("unknown -{flag} option `{key}` (wasmdebug serves: {served})"))
+                Err(format!("unknown -{flag} option `{name}` (wasmdebug serves: {served})"))
             }
         })
         .collect::<Result<_, _>>()
         .map(List)
+}
+
+/// The keys group `G` serves, for a message.
+fn served<G: Group>() -> String {
+    let names: Vec<&str> = G::KEYS.iter().map(|key| key.name).collect();
+    names.join(", ")
+}
+
+/// A group's `--help` text: `summary`, then each key it serves.
+pub fn long_help<G: Group>(summary: &str) -> String {
+    let mut help = format!("{summary}, as a comma-separated list of KEY[=VALUE]:");
+    for key in G::KEYS {
+        help.push_str(&format!("\n  {}={}", key.name, key.help));
+    }
+    help
 }
 
 pub fn wasm(text: &str) -> Result<List<Wasm>, String> {
@@ -467,6 +517,17 @@ pub fn wasm(text: &str) -> Result<List<Wasm>, String> {
 
 pub fn wasi(text: &str) -> Result<List<Wasi>, String> {
     list(text)
+}
+
+/// `serve -S`: run's `-S` keys, of which a server takes `cli` alone.
+pub fn serve_wasi(text: &str) -> Result<List<Wasi>, String> {
+    let options = list(text)?;
+    match keys(text).find(|name| *name != "cli") {
+        Some(name) => Err(format!(
+            "-S {name} is not served by `wasmdebug serve` (it serves: cli)"
+        )),
+        None => Ok(options),
+    }
 }
 
 pub fn codegen(text: &str) -> Result<List<Codegen>, String> {
@@ -591,5 +652,42 @@ mod tests {
             "unknown -D option `colour`",
         );
         check(super::wasi("http").map(drop), "-S http is not served");
+        check(
+            super::serve_wasi("cli,tcp").map(drop),
+            "-S tcp is not served by `wasmdebug serve`",
+        );
+        check(super::serve_wasi("cli=maybe").map(drop), "expected y or n");
+    }
+
+    #[test]
+    fn every_key_has_one_entry() {
+        fn check<G: Group>() {
+            for (index, key) in G::KEYS.iter().enumerate() {
+                let later = &G::KEYS[index + 1..];
+                assert!(
+                    !later.iter().any(|other| other.name == key.name),
+                    "-{} {} twice",
+                    G::FLAG,
+                    key.name
+                );
+                assert!(
+                    !G::UPSTREAM.contains(&key.name),
+                    "-{} {}",
+                    G::FLAG,
+                    key.name
+                );
+            }
+        }
+        check::<Wasm>();
+        check::<Wasi>();
+        check::<Codegen>();
+        check::<Optimize>();
+        check::<Debug>();
+    }
+
+    #[test]
+    fn serve_takes_cli_alone() {
+        assert_eq!(serve_wasi("cli").unwrap().0, [Wasi::Cli(true)]);
+        assert_eq!(serve_wasi("cli=n").unwrap().0, [Wasi::Cli(false)]);
     }
 }

@@ -5,8 +5,9 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use wasmtime::Engine;
 
-use crate::cache::{Cache, Job};
+use crate::cache::Cache;
 use crate::options::Settings;
+use crate::progress::Job;
 use wasmtime::component::Component;
 use wasmtime::error::Context as _;
 use wasmtime::{Module, WasmBacktraceDetails};

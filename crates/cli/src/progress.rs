@@ -7,14 +7,20 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cache::Job;
-
 /// Code sizes from which a compile is reported: measured on this project's
 /// 2-core VM, Cranelift compiles about a megabyte of Wasm code a second,
 /// and a sixth of that with guest-debug instrumentation (a 15.7 MB Rust
 /// debug build with 1.6 MB of code: 2.4 s plain, 8.5 to 14 s instrumented).
 const REPORTED_CODE_BYTES: u64 = 512 << 10;
 const REPORTED_CODE_BYTES_FOR_DEBUGGING: u64 = 64 << 10;
+
+/// What is being compiled, as a compile report names it.
+pub struct Job<'a> {
+    /// A name the user knows it by (the file name).
+    pub name: &'a str,
+    /// Whether it gets guest-debug instrumentation (much slower to compile).
+    pub for_debugging: bool,
+}
 
 /// A compile being reported; `finish` says it is done.
 pub struct Report {

@@ -33,7 +33,8 @@ impl Ending {
 }
 
 /// What a program's store holds: its WASI context and whatever else the
-/// run needs. The debugger's store holds the WASI context alone.
+/// run needs. Under a debugger, the debuggee's store holds the WASI context
+/// alone.
 pub trait Guest: WasiView + 'static {
     fn p1(&mut self) -> &mut WasiP1Ctx;
 }
@@ -107,48 +108,81 @@ pub async fn run<T: Guest>(
     linkers: &Linkers<T>,
     program: &Program,
 ) -> Result<Ending> {
-    let result = match program {
-        Program::Module(module) => {
-            let instance = match instantiate_module(store, linkers, module).await? {
-                Ok(instance) => instance,
-                Err(trapped) => return Ok(trapped),
-            };
-            let start = instance
-                .get_typed_func::<(), ()>(&mut *store, "_start")
-                .context("the module has no `_start` function: only WASI commands can be run")?;
-            start.call_async(&mut *store, ()).await
-        }
-        Program::Component(component) => {
-            let command = wasmtime_wasi::p2::bindings::Command::instantiate_async(
-                &mut *store,
-                component,
-                &linkers.component,
-            )
-            .await
-            .context("failed to instantiate the program")?;
-            match command.wasi_cli_run().call_run(&mut *store).await {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(())) => return Ok(Ending::Exited(1)),
-                Err(error) => Err(error),
-            }
-        }
-    };
-    Ok(ending(result))
+    run_or_call(store, linkers, program, None).await
 }
 
-/// Instantiates a core module program: its instance, or how it ended if
-/// its start function trapped; an error if it could not be instantiated.
-async fn instantiate_module<T: Guest>(
+/// Runs the program's entry point, or with `invoke` calls one export with
+/// the given arguments and prints its results on stdout as `wasmtime run`
+/// does.
+async fn run_or_call<T: Guest>(
+    store: &mut Store<T>,
+    linkers: &Linkers<T>,
+    program: &Program,
+    invoke: Option<&Invoke>,
+) -> Result<Ending> {
+    match program {
+        Program::Module(module) => run_module(store, linkers, module, invoke).await,
+        Program::Component(component) => run_component(store, linkers, component, invoke).await,
+    }
+}
+
+async fn run_module<T: Guest>(
     store: &mut Store<T>,
     linkers: &Linkers<T>,
     module: &wasmtime::Module,
-) -> Result<std::result::Result<wasmtime::Instance, Ending>> {
-    match linkers.module.instantiate_async(&mut *store, module).await {
-        Ok(instance) => Ok(Ok(instance)),
+    invoke: Option<&Invoke>,
+) -> Result<Ending> {
+    let instance = match linkers.module.instantiate_async(&mut *store, module).await {
+        Ok(instance) => instance,
         // A start function can trap during instantiation.
-        Err(error) if is_trap(&error) => Ok(Err(ending(Err(error)))),
-        Err(error) => Err(error.context("failed to instantiate the program").into()),
+        Err(error) if is_trap(&error) => return Ok(ending(Err(error))),
+        Err(error) => return Err(error.context("failed to instantiate the program").into()),
+    };
+    let Some(invoke) = invoke else {
+        let start = instance
+            .get_typed_func::<(), ()>(&mut *store, "_start")
+            .context("the module has no `_start` function: only WASI commands can be run")?;
+        return Ok(ending(start.call_async(&mut *store, ()).await));
+    };
+    // A reactor's initializer runs before any export, as in `wasmtime run`.
+    if let Some(initialize) = instance.get_func(&mut *store, "_initialize") {
+        let initialize = initialize.typed::<(), ()>(&*store)?;
+        if let Err(error) = initialize.call_async(&mut *store, ()).await {
+            return Ok(ending(Err(error)));
+        }
     }
+    let Some(func) = instance.get_func(&mut *store, &invoke.name) else {
+        bail!("the module has no function export named `{}`", invoke.name);
+    };
+    call_core(store, func, invoke).await
+}
+
+async fn run_component<T: Guest>(
+    store: &mut Store<T>,
+    linkers: &Linkers<T>,
+    component: &wasmtime::component::Component,
+    invoke: Option<&Invoke>,
+) -> Result<Ending> {
+    let Some(invoke) = invoke else {
+        let command = wasmtime_wasi::p2::bindings::Command::instantiate_async(
+            &mut *store,
+            component,
+            &linkers.component,
+        )
+        .await
+        .context("failed to instantiate the program")?;
+        return Ok(match command.wasi_cli_run().call_run(&mut *store).await {
+            Ok(Ok(())) => Ending::Exited(0),
+            Ok(Err(())) => Ending::Exited(1),
+            Err(error) => ending(Err(error)),
+        });
+    };
+    let instance = linkers
+        .component
+        .instantiate_async(&mut *store, component)
+        .await
+        .context("failed to instantiate the program")?;
+    call_component(store, component, &instance, invoke).await
 }
 
 fn is_trap(error: &wasmtime::Error) -> bool {
@@ -207,12 +241,7 @@ pub fn run_to_completion(
                 .await
                 .with_context(|| format!("failed to preload `{}`", preload.name))?;
         }
-        let run = async {
-            match invoke {
-                Some(invoke) => call(&mut store, &linkers, program, invoke).await,
-                None => run(&mut store, &linkers, program).await,
-            }
-        };
+        let run = run_or_call(&mut store, &linkers, program, invoke);
         match settings.timeout {
             // A program waiting in a WASI call is stopped by the runtime.
             Some(timeout) => match tokio::time::timeout(timeout, run).await {
@@ -227,51 +256,12 @@ pub fn run_to_completion(
     })
 }
 
-/// `--invoke`: instantiates the program, calls one export with the given
-/// arguments, and prints its results on stdout as `wasmtime run` does.
-async fn call<T: Guest>(
-    store: &mut Store<T>,
-    linkers: &Linkers<T>,
-    program: &Program,
-    invoke: &Invoke,
-) -> Result<Ending> {
-    let result = match program {
-        Program::Module(module) => {
-            let instance = match instantiate_module(store, linkers, module).await? {
-                Ok(instance) => instance,
-                Err(trapped) => return Ok(trapped),
-            };
-            // A reactor's initializer runs before any export, as in `wasmtime run`.
-            if let Some(initialize) = instance.get_func(&mut *store, "_initialize") {
-                let initialize = initialize.typed::<(), ()>(&*store)?;
-                if let Err(error) = initialize.call_async(&mut *store, ()).await {
-                    return Ok(ending(Err(error)));
-                }
-            }
-            let Some(func) = instance.get_func(&mut *store, &invoke.name) else {
-                bail!("the module has no function export named `{}`", invoke.name);
-            };
-            call_core(store, func, invoke).await?
-        }
-        Program::Component(component) => {
-            let instance = linkers
-                .component
-                .instantiate_async(&mut *store, component)
-                .await
-                .context("failed to instantiate the program")?;
-            call_component(store, component, &instance, invoke).await?
-        }
-    };
-    Ok(ending(result))
-}
-
-/// Calls a core function; `Err` is a bad argument, the inner result how
-/// the call ended.
+/// Calls a core function, and prints its results; `Err` is a bad argument.
 async fn call_core<T: Guest>(
     store: &mut Store<T>,
     func: wasmtime::Func,
     invoke: &Invoke,
-) -> Result<wasmtime::Result<()>> {
+) -> Result<Ending> {
     let ty = func.ty(&*store);
     if ty.params().len() != invoke.args.len() {
         bail!(
@@ -288,7 +278,7 @@ async fn call_core<T: Guest>(
         .collect::<Result<Vec<_>>>()?;
     let mut results = vec![Val::I32(0); ty.results().len()];
     if let Err(error) = func.call_async(&mut *store, &params, &mut results).await {
-        return Ok(Err(error));
+        return Ok(ending(Err(error)));
     }
     for result in results {
         match result {
@@ -309,7 +299,7 @@ async fn call_core<T: Guest>(
             Val::ContRef(Some(_)) => println!("<contref>"),
         }
     }
-    Ok(Ok(()))
+    Ok(Ending::Exited(0))
 }
 
 /// A core argument from text: integers in decimal or `0x` hexadecimal.
@@ -336,13 +326,14 @@ fn core_value(ty: &ValType, text: &str) -> Result<Val> {
 }
 
 /// Calls a component function named by a WAVE call, `name(args...)`: an
-/// export of the component, or of exactly one of its exported instances.
+/// export of the component, or of exactly one of its exported instances;
+/// prints its results. `Err` is a bad call.
 async fn call_component<T: Guest>(
     store: &mut Store<T>,
     component: &wasmtime::component::Component,
     instance: &wasmtime::component::Instance,
     invoke: &Invoke,
-) -> Result<wasmtime::Result<()>> {
+) -> Result<Ending> {
     use wasmtime::component::types::ComponentItem;
     use wasmtime::component::wasm_wave::untyped::UntypedFuncCall;
     use wasmtime::component::wasm_wave::wasm::DisplayFuncResults;
@@ -390,10 +381,10 @@ async fn call_component<T: Guest>(
         .map_err(|error| anyhow::anyhow!("invalid arguments for `{name}`: {error}"))?;
     let mut results = vec![wasmtime::component::Val::Bool(false); ty.results().len()];
     if let Err(error) = func.call_async(&mut *store, &params, &mut results).await {
-        return Ok(Err(error));
+        return Ok(ending(Err(error)));
     }
     println!("{}", DisplayFuncResults(&results));
-    Ok(Ok(()))
+    Ok(Ending::Exited(0))
 }
 
 /// The message printed for a trap: the trap and the guest's backtrace.

@@ -7,7 +7,7 @@ use wasmtime::error::Context as _;
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
-use crate::cli::RunArgs;
+use crate::cli::{GuestArgs, RunArgs};
 use crate::options::Settings;
 
 /// Builds the guest's WASI context: arguments, environment, preopened
@@ -43,7 +43,12 @@ fn build(options: &RunArgs, settings: &Settings, stdin: bool) -> Result<WasiP1Ct
     // `--env` overrides an inherited value.
     if settings.inherit_env {
         for (name, value) in std::env::vars_os() {
-            if options.envs.iter().any(|var| name == var.name.as_str()) {
+            if options
+                .guest
+                .envs
+                .iter()
+                .any(|var| name == var.name.as_str())
+            {
                 continue;
             }
             match (name.to_str(), value.to_str()) {
@@ -55,24 +60,7 @@ fn build(options: &RunArgs, settings: &Settings, stdin: bool) -> Result<WasiP1Ct
             };
         }
     }
-    for var in &options.envs {
-        match &var.value {
-            Some(value) => {
-                builder.env(&var.name, value);
-            }
-            // A bare NAME passes the host's value through, if it has one.
-            None => {
-                if let Ok(value) = std::env::var(&var.name) {
-                    builder.env(&var.name, value);
-                }
-            }
-        }
-    }
-    for dir in &options.dirs {
-        builder
-            .preopened_dir(&dir.host, &dir.guest, FsPerms::ReadWrite)
-            .with_context(|| format!("cannot open directory `{}` for --dir", dir.host.display()))?;
-    }
+    add_guest_args(&mut builder, &options.guest)?;
     // As in `wasmtime run`: inherit-network opens every address to TCP and
     // UDP; the other switches then narrow or widen that.
     if settings.inherit_network {
@@ -89,6 +77,30 @@ fn build(options: &RunArgs, settings: &Settings, stdin: bool) -> Result<WasiP1Ct
         builder.allow_udp(enable);
     }
     Ok(builder.build_p1())
+}
+
+/// Gives the guest `--env`'s variables and `--dir`'s directories: what
+/// `run` and `serve` both take.
+pub fn add_guest_args(builder: &mut WasiCtxBuilder, guest: &GuestArgs) -> Result<()> {
+    for var in &guest.envs {
+        match &var.value {
+            Some(value) => {
+                builder.env(&var.name, value);
+            }
+            // A bare NAME passes the host's value through, if it has one.
+            None => {
+                if let Ok(value) = std::env::var(&var.name) {
+                    builder.env(&var.name, value);
+                }
+            }
+        }
+    }
+    for dir in &guest.dirs {
+        builder
+            .preopened_dir(&dir.host, &dir.guest, FsPerms::ReadWrite)
+            .with_context(|| format!("cannot open directory `{}` for --dir", dir.host.display()))?;
+    }
+    Ok(())
 }
 
 /// argv[0]: the program file's name, as other runtimes pass it.

@@ -51,14 +51,6 @@ fn listening_address(lines: &[String]) -> String {
         .to_string()
 }
 
-/// CPU time (user + system) the process has used, in clock ticks.
-fn cpu_ticks(runtime: &KillOnDrop) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", runtime.0.id())).unwrap();
-    // Fields after the command name, which ends with the last ')'.
-    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
 #[test]
 fn a_bare_port_listens_on_loopback_and_the_connect_command_is_printed() {
     let free = TcpListener::bind("127.0.0.1:0")
@@ -134,17 +126,17 @@ fn bad_addresses_and_ports_in_use_are_clear_errors() {
 fn waiting_uses_no_cpu() {
     let (runtime, lines) = start("127.0.0.1:0");
     // Waiting for a connection.
-    let before = cpu_ticks(&runtime);
+    let before = support::cpu_ticks(runtime.0.id());
     std::thread::sleep(Duration::from_secs(1));
-    let idle = cpu_ticks(&runtime) - before;
+    let idle = support::cpu_ticks(runtime.0.id()) - before;
     assert!(idle <= 2, "{idle} ticks of CPU while waiting for a client");
 
     // Connected, with the program paused.
     let mut client = TcpStream::connect(listening_address(&lines)).unwrap();
     client.write_all(b"$?#3f").unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    let before = cpu_ticks(&runtime);
+    let before = support::cpu_ticks(runtime.0.id());
     std::thread::sleep(Duration::from_secs(1));
-    let paused = cpu_ticks(&runtime) - before;
+    let paused = support::cpu_ticks(runtime.0.id()) - before;
     assert!(paused <= 2, "{paused} ticks of CPU while paused");
 }

@@ -365,10 +365,7 @@ mod under_lldb {
         let source = super::support::workspace_root().join("examples/http-handler/src/lib.rs");
         let body = super::support::marked_line(&source, "MARK: spin-body");
         let loop_lines = [format!("lib.rs:{}:", body - 1), format!("lib.rs:{body}:")];
-        let frame = lldb
-            .lines()
-            .filter(|line| line.contains("frame #0: "))
-            .next_back();
+        let frame = lldb.lines().rfind(|line| line.contains("frame #0: "));
         assert!(
             frame.is_some_and(|frame| loop_lines.iter().any(|at| frame.contains(at.as_str()))),
             "frame #0 not at {loop_lines:?}:\n{lldb}"

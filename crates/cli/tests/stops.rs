@@ -28,8 +28,7 @@ const INTERRUPT: [&str; 6] = [
 fn shown_line(transcript: &str, function: &str) -> (String, u32) {
     let frame = transcript
         .lines()
-        .filter(|line| line.contains("frame #") && line.contains(function))
-        .next_back()
+        .rfind(|line| line.contains("frame #") && line.contains(function))
         .unwrap_or_else(|| panic!("no frame of {function} in:\n{transcript}"));
     // `frame #0: 0x4000... module`function(args) at FILE:LINE:COLUMN`
     let place = frame

@@ -1,7 +1,7 @@
 //! The built-in debugger of wasmdebug: serves LLDB's Wasm dialect of the GDB remote protocol.
 //!
-//! The host calls [`Guest::debug`] once, with the program paused at its first
-//! instruction. We listen on the address from the `listen=` argument and serve
+//! The host calls [`Guest::debug`] once, with the program paused at its start
+//! (or, under `--no-wait`, already running). We listen on the address from the `listen=` argument and serve
 //! one client after another until a client detaches or kills the program, or
 //! the program ends. Code map: `args` (our arguments), `net` (WASI TCP),
 //! `inferior` (the debuggee and its caches), `addr` (LLDB's address space),

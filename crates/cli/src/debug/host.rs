@@ -31,63 +31,13 @@ use super::runner::Readiness;
 use super::values;
 use super::watch::{self, Hit, Kind};
 
-wasmtime::component::bindgen!({
-    path: "wit",
-    world: "debugger",
-    imports: { default: trappable },
-    exports: { default: async },
-    require_store_data_send: true,
-    trappable_error_type: {
-        "wasmdebug:debugger/debuggee.error" => HostError,
-    },
-    with: {
-        "wasi:io/poll": wasmtime_wasi::p2::bindings::io::poll,
-        "wasmdebug:debugger/debuggee.debuggee": DebuggeeHandle,
-    },
-});
-
-use wasmdebug::debugger::debuggee::{
+use super::bindings::wasmdebug::debugger::console;
+use super::bindings::wasmdebug::debugger::debuggee::{
     self as wit, Access, CodeLocation, Error, Frame, InstanceInfo, MemoryRange, ModuleInfo, Value,
 };
-
-/// Why a host function failed; `convert_error` makes it a WIT error or a
-/// trap.
-pub enum HostError {
-    /// The debugger's doing: a WIT error.
-    Refused(Error),
-    /// Wasmtime failed or panicked serving the request: `error.internal`.
-    Runtime(String),
-    /// A broken invariant of ours: traps the debugger.
-    Broken(anyhow::Error),
-}
-
-impl From<Error> for HostError {
-    fn from(error: Error) -> HostError {
-        HostError::Refused(error)
-    }
-}
-
-impl From<Failure> for HostError {
-    fn from(failure: Failure) -> HostError {
-        match failure {
-            Failure::NotPaused => HostError::Refused(Error::NotPaused),
-            Failure::Exited => HostError::Refused(Error::Exited),
-            Failure::Runtime(message) => HostError::Runtime(message),
-            Failure::Broken(error) => HostError::Broken(error),
-        }
-    }
-}
-
-impl From<wasmtime::Error> for HostError {
-    fn from(error: wasmtime::Error) -> HostError {
-        HostError::Runtime(format!("{error:#}"))
-    }
-}
+use super::bindings::{DebuggeeHandle, HostError};
 
 type HostResult<T> = Result<T, HostError>;
-
-/// The `debuggee` resource: there is one, and its state lives in `Host`.
-pub struct DebuggeeHandle;
 
 /// The debugger component's store data.
 pub struct Host<T: 'static> {
@@ -670,7 +620,7 @@ impl Pollable for NotRunning {
     }
 }
 
-impl<T: Send + 'static> wasmdebug::debugger::console::Host for Host<T> {
+impl<T: Send + 'static> console::Host for Host<T> {
     fn print(&mut self, line: String) -> wasmtime::Result<()> {
         // Nobody reading our stderr any more is no reason to stop debugging.
         let _ = writeln!(std::io::stderr().lock(), "{line}");

@@ -10,6 +10,7 @@
 //! trusted to have left it in a state worth running.
 
 mod accesses;
+mod bindings;
 mod breakpoints;
 mod bytecode;
 mod exceptions;
@@ -21,12 +22,13 @@ mod inventory;
 mod panics;
 mod runner;
 pub mod server;
+mod setup;
 mod slice;
 mod values;
 mod watch;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use wasmtime::component::{HasSelf, Linker};
@@ -37,37 +39,11 @@ use wasmtime_wasi::sockets::SocketAddrUse;
 
 use crate::program::Program;
 use crate::run::{self, Linkers};
+use bindings::Debugger;
 use execution::Execution;
-use host::{Debugger, Host};
+use host::Host;
 use inventory::Inventory;
-
-/// What the debugger component gets.
-pub struct DebuggerSetup {
-    /// The component's binary.
-    pub component: Vec<u8>,
-    /// Its arguments, in order.
-    pub args: Vec<String>,
-    /// The one address it may listen on, if any.
-    pub listen: Option<SocketAddr>,
-    /// Where its compiled code is kept.
-    pub cache: crate::cache::Cache,
-    /// The program's file name, after which the debugger sees its modules
-    /// named.
-    pub program_name: String,
-    /// Whether the program runs from the start (`--no-wait`) rather than
-    /// waiting, paused, for the debugger.
-    pub no_wait: bool,
-    pub announce: Announce,
-}
-
-/// What becomes of the address the debugger says it listens on.
-pub enum Announce {
-    /// Printed on stderr, with how to connect: `Debugger listening on
-    /// ADDR`, a line tests and scripts wait for.
-    Print,
-    /// Sent here, for a client this process starts itself; nothing printed.
-    Send(mpsc::Sender<SocketAddr>),
-}
+pub use setup::{Announce, DebuggerSetup};
 
 /// Runs `program` (compiled by `debug_engine`) under the debugger, and
 /// returns the exit status for the process.
@@ -99,11 +75,11 @@ fn debug<T: Send + 'static>(
     let mut linker = Linker::<Host<T>>::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     // Interface by interface: `wasi:io/poll` is already there, with WASI.
-    host::wasmdebug::debugger::debuggee::add_to_linker::<Host<T>, HasSelf<Host<T>>>(
+    bindings::wasmdebug::debugger::debuggee::add_to_linker::<Host<T>, HasSelf<Host<T>>>(
         &mut linker,
         |host| host,
     )?;
-    host::wasmdebug::debugger::console::add_to_linker::<Host<T>, HasSelf<Host<T>>>(
+    bindings::wasmdebug::debugger::console::add_to_linker::<Host<T>, HasSelf<Host<T>>>(
         &mut linker,
         |host| host,
     )?;

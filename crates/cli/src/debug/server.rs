@@ -2,15 +2,15 @@
 //! the debugger can stop the server between requests.
 //!
 //! The program future is the server's loop, which handles one request at a
-//! time, each in a fresh store that `Between::prepare` readies with the
+//! time, each in a fresh store that `ServerControl::prepare` readies with the
 //! debugger's breakpoints and mode: a request that traps cannot spoil the
 //! next (Wasmtime refuses to enter a component again in a store where one
 //! trapped), and a long session holds one request's memory, not all of
 //! them. The debugger learns each request's instances as new ones; those
 //! of the previous request are gone once the next one starts.
 //!
-//! Between requests the loop waits in the host, where no epoch check runs:
-//! `Between::next` waits for the next request or for a call from the
+//! ServerControl requests the loop waits in the host, where no epoch check runs:
+//! `ServerControl::next` waits for the next request or for a call from the
 //! debugger, and parks there itself when it is an `interrupt`: a stop with
 //! no frames.
 
@@ -30,13 +30,14 @@ use super::inventory::Inventory;
 use super::{DebuggerSetup, debug};
 use crate::run::Ending;
 
-/// What the server loop needs from the debugger.
-pub struct Between<T: 'static> {
+/// The debugger's hold on the server loop: it readies each request's
+/// store, and parks the loop at its start and between requests.
+pub struct ServerControl<T: 'static> {
     mailbox: Arc<Mailbox<T>>,
     component: Component,
 }
 
-impl<T: Send + 'static> Between<T> {
+impl<T: Send + 'static> ServerControl<T> {
     /// Readies a fresh store for the next request (or, the first, for the
     /// wait before any): it becomes the program's current store.
     pub fn prepare(&self, mut store: Store<T>) -> Result<Store<T>> {
@@ -95,25 +96,25 @@ impl<T: Send + 'static> Between<T> {
 }
 
 /// Debugs a server, and returns the exit status for the process. `server`
-/// is its loop, given `Between`, which readies every store it makes for
-/// `component`; it returns `Ok` once `Between::next` says the server is
+/// is its loop, given `ServerControl`, which readies every store it makes for
+/// `component`; it returns `Ok` once `ServerControl::next` says the server is
 /// over.
 pub fn serve<T, F>(
     engine: &Engine,
     component: &Component,
     setup: DebuggerSetup,
-    server: impl FnOnce(Between<T>) -> F,
+    server: impl FnOnce(ServerControl<T>) -> F,
 ) -> Result<i32>
 where
     T: Send + 'static,
     F: Future<Output = Result<()>> + Send + 'static,
 {
     let mailbox = Arc::new(Mailbox::new());
-    let between = Between {
+    let control = ServerControl {
         mailbox: mailbox.clone(),
         component: component.clone(),
     };
-    let server = server(between);
+    let server = server(control);
     let program = Box::pin(async move {
         server.await?;
         Ok(Ending::Exited(KILLED_EXIT_STATUS))

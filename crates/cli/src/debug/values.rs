@@ -2,7 +2,7 @@
 
 use wasmtime::Val;
 
-use super::host::wasmdebug::debugger::debuggee::Value;
+use super::bindings::wasmdebug::debugger::debuggee::Value;
 
 pub fn to_wit(value: &Val) -> Value {
     match value {

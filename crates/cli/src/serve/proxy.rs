@@ -6,16 +6,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use anyhow::{Result, bail};
 use hyper::{Response, StatusCode};
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::error::Context as _;
 use wasmtime::{Engine, Store};
-use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView, default_hooks};
 
 use super::front::{Exchange, error_response};
-use crate::cli::{EnvVar, Preopen};
+use crate::cli::GuestArgs;
+use crate::wasi;
 
 /// The export that makes a component a handler.
 const INCOMING_HANDLER: &str = "wasi:http/incoming-handler@0.2";
@@ -46,28 +46,15 @@ impl WasiHttpView for Data {
     }
 }
 
-/// The handler's environment and directories, from `--env` and `--dir`,
-/// resolved once.
+/// What the handler sees of the host, from `--env` and `--dir`.
 pub struct WasiSettings {
-    envs: Vec<(String, String)>,
-    dirs: Vec<Preopen>,
+    guest: GuestArgs,
 }
 
 impl WasiSettings {
-    pub fn new(envs: &[EnvVar], dirs: &[Preopen]) -> Result<WasiSettings> {
-        let envs = envs
-            .iter()
-            .filter_map(|var| match &var.value {
-                Some(value) => Some((var.name.clone(), value.clone())),
-                // A bare NAME passes the host's value through, if it has one.
-                None => std::env::var(&var.name)
-                    .ok()
-                    .map(|value| (var.name.clone(), value)),
-            })
-            .collect();
+    pub fn new(guest: &GuestArgs) -> Result<WasiSettings> {
         let settings = WasiSettings {
-            envs,
-            dirs: dirs.to_vec(),
+            guest: guest.clone(),
         };
         // Opening the directories now reports a bad `--dir` at startup.
         settings.context()?;
@@ -77,16 +64,7 @@ impl WasiSettings {
     fn context(&self) -> Result<WasiCtx> {
         let mut builder = WasiCtxBuilder::new();
         builder.inherit_stdio();
-        for (name, value) in &self.envs {
-            builder.env(name, value);
-        }
-        for dir in &self.dirs {
-            builder
-                .preopened_dir(&dir.host, &dir.guest, FsPerms::ReadWrite)
-                .with_context(|| {
-                    format!("cannot open directory `{}` for --dir", dir.host.display())
-                })?;
-        }
+        wasi::add_guest_args(&mut builder, &self.guest)?;
         Ok(builder.build())
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod http;
 pub mod lldb;
+pub mod packet;
 pub mod pattern;
 pub mod piped;
 pub mod rsp;
@@ -412,4 +413,18 @@ impl Drop for KillOnDrop {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// CPU time (user + system) of process `pid`, in clock ticks.
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
+    // The fields after the command name, which ends with the last ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .expect("a command name in /proc/PID/stat")
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks = |index: usize| fields[index].parse::<u64>().expect("a tick count");
+    ticks(11) + ticks(12)
 }

@@ -5,6 +5,8 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use super::Served;
+use super::packet;
+pub use super::packet::frame;
 
 /// LLDB's Wasm address of byte `offset` of module `module`'s bytecode.
 pub fn code_addr(module: u64, offset: u64) -> u64 {
@@ -52,8 +54,7 @@ impl Client {
     }
 
     pub fn send(&mut self, body: &str) {
-        let sum = body.bytes().fold(0u8, |a, b| a.wrapping_add(b));
-        self.send_raw(format!("${body}#{sum:02x}").as_bytes());
+        self.send_raw(&frame(body.as_bytes()));
     }
 
     /// Reads one packet and returns its body, run-length decoded.
@@ -77,14 +78,11 @@ impl Client {
             }
             body.push(byte[0]);
         }
-        let mut checksum = [0u8; 2];
-        self.stream
-            .read_exact(&mut checksum)
-            .expect("read checksum");
-        let sum = body.iter().fold(0u8, |a, b| a.wrapping_add(*b));
+        let mut digits = [0u8; 2];
+        self.stream.read_exact(&mut digits).expect("read checksum");
         assert_eq!(
-            std::str::from_utf8(&checksum).unwrap(),
-            format!("{sum:02x}"),
+            std::str::from_utf8(&digits).unwrap(),
+            format!("{:02x}", packet::checksum(&body)),
             "checksum of {:?}",
             String::from_utf8_lossy(&body)
         );

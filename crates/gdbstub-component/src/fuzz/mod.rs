@@ -201,11 +201,10 @@ fn check_output(out: &[u8]) -> std::result::Result<(), String> {
                     .position(|&c| c == b'#')
                     .ok_or("a packet without #")?;
                 let body = &out[at + 1..at + hash];
-                let sum = body.iter().fold(0u8, |a, b| a.wrapping_add(*b));
                 let digits = out
                     .get(at + hash + 1..at + hash + 3)
                     .ok_or("short checksum")?;
-                if digits != packets::hex_pair(sum) {
+                if digits != packets::hex_pair(packets::checksum(body)) {
                     return Err(format!(
                         "bad checksum on {:?}",
                         String::from_utf8_lossy(body)

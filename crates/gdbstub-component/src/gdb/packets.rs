@@ -121,7 +121,7 @@ pub fn body(packet: &[u8]) -> &[u8] {
 
 /// Frames `body` as a packet.
 pub fn frame(body: &[u8]) -> Vec<u8> {
-    let sum = body.iter().fold(0u8, |a, b| a.wrapping_add(*b));
+    let sum = checksum(body);
     let mut packet = Vec::with_capacity(body.len() + 4);
     packet.push(b'$');
     packet.extend_from_slice(body);
@@ -141,6 +141,11 @@ pub fn with_fields(packet: &[u8], fields: &[u8]) -> Vec<u8> {
     let mut body = body(packet).to_vec();
     body.extend_from_slice(fields);
     frame(&body)
+}
+
+/// A packet body's checksum: the sum of its bytes, modulo 256.
+pub fn checksum(body: &[u8]) -> u8 {
+    body.iter().fold(0u8, |sum, byte| sum.wrapping_add(*byte))
 }
 
 /// Whether `body` is a memory write (`M addr,len:hex` or `X addr,len:binary`)
