@@ -63,7 +63,7 @@ pub enum Command {
     /// stdin is empty: the terminal is LLDB's. Exit status: the program's when
     /// it ended while LLDB ran; 137 when LLDB killed it or quit first (the
     /// program is then stopped); 1 when no LLDB with the Wasm plugin is found.
-    Debug(crate::debug_command::DebugCommandArgs),
+    Debug(DebugCommandArgs),
 }
 
 #[derive(Args, Debug)]
@@ -136,6 +136,21 @@ impl RunArgs {
         }
     }
 
+    /// The options that shape a plain run's store, which the debug host
+    /// does not take (yet): the first one given, if any.
+    pub fn not_served_under_a_debugger(&self, settings: &Settings) -> Option<&'static str> {
+        [
+            (self.invoke.is_some(), "--invoke"),
+            (!self.preloads.is_empty(), "--preload"),
+            (settings.fuel.is_some(), "-W fuel"),
+            (settings.timeout.is_some(), "-W timeout"),
+            (settings.max_memory_size.is_some(), "-W max-memory-size"),
+            (!settings.cli, "-S cli=n"),
+        ]
+        .into_iter()
+        .find_map(|(given, option)| given.then_some(option))
+    }
+
     /// What the option groups ask for.
     pub fn settings(&self) -> Settings {
         Settings::default()
@@ -145,6 +160,27 @@ impl RunArgs {
             .with(&self.optimize)
             .with(&self.debugging.debug)
     }
+}
+
+/// `wasmdebug debug`: LLDB's options, then `run`'s.
+#[derive(Args, Debug)]
+pub struct DebugCommandArgs {
+    /// The LLDB to run (default: $WASMDEBUG_LLDB, else `lldb` on PATH); it
+    /// needs the Wasm plugin (LLDB 23 or newer).
+    #[arg(long, value_name = "PATH")]
+    pub lldb: Option<PathBuf>,
+
+    /// An LLDB command to run once connected, as lldb's -o; repeat for more,
+    /// run in order.
+    #[arg(short = 'o', long = "one-line", value_name = "COMMAND")]
+    pub commands: Vec<String>,
+
+    /// Quit LLDB after the -o commands, as lldb's --batch.
+    #[arg(short = 'b', long)]
+    pub batch: bool,
+
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// The default `serve --addr`: port 8080 as `wasmtime serve`, but on

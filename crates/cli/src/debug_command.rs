@@ -10,16 +10,14 @@
 //! on), the program is stopped and the status is 137, as after `kill`.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use clap::{Args, CommandFactory};
+use clap::CommandFactory;
 
 use crate::cache::Cache;
-use crate::cli::{Cli, RunArgs};
+use crate::cli::{Cli, DebugCommandArgs};
 use crate::debug::{Announce, DebuggerSetup};
 use crate::lldb::Lldb;
 use crate::program::{self, Program};
@@ -34,40 +32,15 @@ const STOPPED: i32 = 137;
 /// most.
 const REPORT_GRACE: Duration = Duration::from_millis(200);
 
-#[derive(Args, Debug)]
-pub struct DebugCommandArgs {
-    /// The LLDB to run (default: $WASMDEBUG_LLDB, else `lldb` on PATH); it
-    /// needs the Wasm plugin (LLDB 23 or newer).
-    #[arg(long, value_name = "PATH")]
-    pub lldb: Option<PathBuf>,
-
-    /// An LLDB command to run once connected, as lldb's -o; repeat for more,
-    /// run in order.
-    #[arg(short = 'o', long = "one-line", value_name = "COMMAND")]
-    pub commands: Vec<String>,
-
-    /// Quit LLDB after the -o commands, as lldb's --batch.
-    #[arg(short = 'b', long)]
-    pub batch: bool,
-
-    #[command(flatten)]
-    pub run: RunArgs,
-}
-
-/// Runs `wasmdebug debug`, and returns the process's exit status.
-pub fn run(args: &DebugCommandArgs) -> ExitCode {
+/// Runs `wasmdebug debug`, and returns the status to exit with (a
+/// command line it cannot take ends the process as a usage error).
+pub fn run(args: &DebugCommandArgs) -> Result<i32> {
     if let Some(refusal) = refusal(args) {
         Cli::command()
             .error(clap::error::ErrorKind::ArgumentConflict, refusal)
             .exit();
     }
-    match debug(args) {
-        Ok(status) => crate::exit_code(status),
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    debug(args)
 }
 
 /// Why `run`'s options in `args` do not fit `debug`, if they do not.
@@ -86,7 +59,8 @@ fn refusal(args: &DebugCommandArgs) -> Option<String> {
                 .to_string(),
         );
     }
-    crate::not_served_under_a_debugger(&args.run, &settings)
+    args.run
+        .not_served_under_a_debugger(&settings)
         .map(|option| format!("{option} is not served under a debugger (`wasmdebug debug`)"))
 }
 

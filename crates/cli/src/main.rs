@@ -39,8 +39,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let options = match cli.command {
         Some(Command::Run(options)) => options,
-        Some(Command::Serve(args)) => return serve_command(&args),
-        Some(Command::Debug(args)) => return debug_command::run(&args),
+        Some(Command::Debug(args)) => return exit_with(debug_command::run(&args)),
+        Some(Command::Serve(args)) => return exit_with(serve::serve(&args)),
         None => cli.run,
     };
     if let Err(error) = interrupt::watch() {
@@ -48,7 +48,7 @@ fn main() -> ExitCode {
     }
     let settings = options.settings();
     if options.debugging.wanted(&settings)
-        && let Some(option) = not_served_under_a_debugger(&options, &settings)
+        && let Some(option) = options.not_served_under_a_debugger(&settings)
     {
         Cli::command()
             .error(
@@ -72,30 +72,16 @@ fn main() -> ExitCode {
     }
 }
 
-/// `wasmdebug serve` ends only when it fails, or the debugger kills it.
-fn serve_command(args: &cli::ServeArgs) -> ExitCode {
-    match serve::serve(args) {
+/// The exit status of a command that ends with a status or fails
+/// (`serve` ends only when it fails, or the debugger kills it).
+fn exit_with(ended: Result<i32>) -> ExitCode {
+    match ended {
         Ok(status) => exit_code(status),
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
     }
-}
-
-/// The options that shape a plain run's store, which the debug host does
-/// not take (yet): the first one given, if any.
-fn not_served_under_a_debugger(options: &RunArgs, settings: &Settings) -> Option<&'static str> {
-    [
-        (options.invoke.is_some(), "--invoke"),
-        (!options.preloads.is_empty(), "--preload"),
-        (settings.fuel.is_some(), "-W fuel"),
-        (settings.timeout.is_some(), "-W timeout"),
-        (settings.max_memory_size.is_some(), "-W max-memory-size"),
-        (!settings.cli, "-S cli=n"),
-    ]
-    .into_iter()
-    .find_map(|(given, option)| given.then_some(option))
 }
 
 fn run(options: &RunArgs, settings: &Settings) -> Result<Ending> {

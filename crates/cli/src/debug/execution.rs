@@ -163,14 +163,20 @@ impl<T: Send + 'static> Execution<T> {
         self.runner.readiness()
     }
 
-    /// Runs `request` with the paused program. Paused only.
-    pub fn with_paused<R: Send + 'static>(
+    /// Runs `request` with the paused program, and returns what it
+    /// returned; the execution's own failures come back in the request's
+    /// error type. Paused only.
+    pub fn with_paused<R, E>(
         &mut self,
-        request: impl FnOnce(&mut Paused<'_, T>) -> R + Send + 'static,
-    ) -> Result<R, Failure> {
+        request: impl FnOnce(&mut Paused<'_, T>) -> Result<R, E> + Send + 'static,
+    ) -> Result<R, E>
+    where
+        R: Send + 'static,
+        E: From<Failure> + Send + 'static,
+    {
         self.check_paused()?;
         let State::Paused(program, _) = &mut self.state else {
-            return Err(Failure::NotPaused);
+            return Err(Failure::NotPaused.into());
         };
         self.mailbox.post(Order::Request(Box::new(move |paused| {
             Box::new(request(paused)) as Box<dyn Any + Send>
@@ -179,14 +185,15 @@ impl<T: Send + 'static> Execution<T> {
         // comes back pending.
         let mut cx = Context::from_waker(Waker::noop());
         if program.as_mut().poll(&mut cx).is_ready() {
-            return Err(anyhow!("the program ended while paused").into());
+            return Err(Failure::from(anyhow!("the program ended while paused")).into());
         }
-        match self.mailbox.take_reply().map(|reply| reply.downcast::<R>()) {
-            Some(Ok(reply)) => Ok(*reply),
-            Some(Err(reply)) if reply.is::<Panicked>() => Err(Failure::Runtime(
-                "Wasmtime panicked serving a request".to_string(),
-            )),
-            _ => Err(anyhow!("the debug handler did not answer a request").into()),
+        let reply = self.mailbox.take_reply();
+        match reply.map(|reply| reply.downcast::<Result<R, E>>()) {
+            Some(Ok(reply)) => *reply,
+            Some(Err(reply)) if reply.is::<Panicked>() => {
+                Err(Failure::Runtime("Wasmtime panicked serving a request".to_string()).into())
+            }
+            _ => Err(Failure::from(anyhow!("the debug handler did not answer a request")).into()),
         }
     }
 
@@ -232,7 +239,10 @@ impl<T: Send + 'static> Execution<T> {
         self.mailbox.set_mode(mode);
         if mode == Mode::Watch {
             let mailbox = self.mailbox.clone();
-            self.with_paused(move |paused| mailbox.watches().refresh(&mut paused.store))?;
+            self.with_paused(move |paused| {
+                mailbox.watches().refresh(&mut paused.store);
+                Ok::<_, Failure>(())
+            })?;
         }
         let State::Paused(program, _) = std::mem::replace(&mut self.state, State::Running) else {
             return Err(anyhow!("the program left `Paused` while resuming").into());
@@ -326,7 +336,7 @@ impl<T: Send + 'static> Execution<T> {
         self.with_paused(move |paused| {
             breakpoints::apply(&mut paused.store, edits)
                 .map_err(|error| Failure::Runtime(format!("cannot edit breakpoints: {error:#}")))
-        })?
+        })
     }
 
     fn run_on_runner(&mut self, program: ProgramFuture) -> Result<()> {

@@ -98,14 +98,6 @@ impl<T: Send + 'static> Host<T> {
         self.execution
     }
 
-    /// Runs `request` on the paused program.
-    fn with_paused<R: Send + 'static>(
-        &mut self,
-        request: impl FnOnce(&mut Paused<'_, T>) -> HostResult<R> + Send + 'static,
-    ) -> HostResult<R> {
-        self.execution.with_paused(request)?
-    }
-
     /// Runs `request` on the paused program with the instance at `index`.
     fn with_instance<R: Send + 'static>(
         &mut self,
@@ -116,7 +108,7 @@ impl<T: Send + 'static> Host<T> {
             self.inventory.refresh(&mut self.execution)?;
         }
         let known = *self.inventory.instance(index).ok_or(Error::BadIndex)?;
-        self.with_paused(move |paused| {
+        self.execution.with_paused(move |paused| {
             // The program has moved on to another store (a server's next
             // request): this instance is gone.
             if known.store != paused.store_number {
@@ -153,7 +145,7 @@ impl<T: Send + 'static> Host<T> {
     }
 
     fn frame_value(&mut self, frame: u32, index: u32, slot: FrameSlot) -> HostResult<Value> {
-        self.with_paused(move |paused| {
+        self.execution.with_paused(move |paused| {
             let frame = paused.frame(frame)?.ok_or(Error::BadIndex)?;
             let store = &mut paused.store;
             let count = match slot {
@@ -228,7 +220,7 @@ impl<T: Send + 'static> Host<T> {
     fn edit_breakpoint(&mut self, location: CodeLocation, add: bool) -> HostResult<()> {
         let module = self.module(location.module)?;
         // Check the state first: editing needs a paused program.
-        self.with_paused(|_| Ok(()))?;
+        self.execution.with_paused(|_| Ok::<_, HostError>(()))?;
         let bytecode = module.debug_bytecode().unwrap_or_default();
         let pc =
             bytecode::instruction_at_or_after(bytecode, location.pc).ok_or(Error::OutOfBounds)?;
@@ -421,7 +413,9 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
 
     fn frames(&mut self, _: Resource<DebuggeeHandle>, max: u32) -> HostResult<Vec<Frame>> {
         let count = usize::try_from(max).unwrap_or(usize::MAX);
-        let raw = self.with_paused(move |paused| raw_frames(paused, count))?;
+        let raw = self
+            .execution
+            .with_paused(move |paused| raw_frames(paused, count))?;
         let mut frames = Vec::with_capacity(raw.len());
         for frame in raw {
             let instance = self.instance_index(frame.instance, frame.store)?;

@@ -82,7 +82,7 @@ impl Inventory {
                     (instance, module, sizes)
                 })
                 .collect();
-            (paused.store_number, modules, new_instances)
+            Ok::<_, Failure>((paused.store_number, modules, new_instances))
         })?;
         for module in modules {
             self.module_index(&module);

@@ -247,14 +247,17 @@ mod tests {
         let wasi = WasiCtxBuilder::new().build_p1();
         let mut execution = start_program(&engine, &Program::Module(module), wasi).unwrap();
         // Wasmtime's `FrameHandle::local` panics on an index past the end.
-        let reply = execution.with_paused(|paused| match paused.frame(0) {
-            Ok(Some(frame)) => frame.local(&mut paused.store, 7).is_ok(),
-            _ => false,
+        let reply = execution.with_paused(|paused| {
+            Ok::<_, Failure>(match paused.frame(0) {
+                Ok(Some(frame)) => frame.local(&mut paused.store, 7).is_ok(),
+                _ => false,
+            })
         });
         assert!(matches!(reply, Err(Failure::Runtime(_))), "{reply:?}");
         // Still paused, still answering, and it runs on to its end.
-        let frames =
-            execution.with_paused(|paused| paused.frames(8).map_or(0, |frames| frames.len()));
+        let frames = execution.with_paused(|paused| {
+            Ok::<_, Failure>(paused.frames(8).map_or(0, |frames| frames.len()))
+        });
         assert_eq!(frames.unwrap(), 1);
         assert_eq!(execution.finish().unwrap(), 0);
     }
