@@ -186,7 +186,9 @@ mod under_lldb {
     use std::time::Duration;
 
     use super::support::http::{self, Server};
-    use super::support::lldb::{assert_in_order, run_lldb_with_crash_commands};
+    use super::support::lldb::{
+        INTERRUPT_AFTER_A_SECOND, assert_in_order, run_lldb_with_crash_commands,
+    };
 
     /// Runs LLDB on `server`, with `commands` after connecting (and
     /// `on_crash` once the server stops on a signal), while `client` sends
@@ -207,17 +209,6 @@ mod under_lldb {
         let lldb = run_lldb_with_crash_commands(&all, on_crash);
         (lldb, client.join().unwrap())
     }
-
-    /// LLDB commands: `c`, then `process interrupt` a second later, while
-    /// the server waits for a request.
-    const INTERRUPT_WHILE_IDLE: [&str; 6] = [
-        "script lldb.debugger.SetAsync(True)",
-        "c",
-        "script import time; time.sleep(1)",
-        "process interrupt",
-        "script time.sleep(1)",
-        "script lldb.debugger.SetAsync(False)",
-    ];
 
     #[test]
     fn a_breakpoint_stops_every_request_and_detach_serves_on() {
@@ -324,7 +315,7 @@ mod under_lldb {
     #[test]
     fn interrupt_stops_the_idle_server_and_kill_ends_it() {
         let mut server = Server::start(&["-g", "127.0.0.1:0"]);
-        let mut commands = INTERRUPT_WHILE_IDLE.to_vec();
+        let mut commands = INTERRUPT_AFTER_A_SECOND.to_vec();
         commands.extend(["bt", "process kill"]);
         let (lldb, response) = session(&server, &commands, &[], |http| http::get(http, "/before"));
         assert_eq!(response, (200, "hello /before\n".into()));
@@ -338,7 +329,7 @@ mod under_lldb {
     #[test]
     fn interrupt_stops_a_request_in_its_loop_without_calls() {
         let mut server = Server::start(&["-g", "127.0.0.1:0"]);
-        let mut commands = INTERRUPT_WHILE_IDLE.to_vec();
+        let mut commands = INTERRUPT_AFTER_A_SECOND.to_vec();
         commands.extend(["bt 2", "frame variable spins", "process kill"]);
         // Sent at once, served on `c`; the connection stays open until the
         // session is over (the request never ends on its own).
@@ -378,7 +369,7 @@ mod under_lldb {
         let mut server = Server::start(&["-g", "127.0.0.1:0"]);
         // The `c` in there lets the 500 go out, then serves `/after`.
         let mut on_crash = vec!["bt"];
-        on_crash.extend(INTERRUPT_WHILE_IDLE);
+        on_crash.extend(INTERRUPT_AFTER_A_SECOND);
         on_crash.push("process kill");
         let (lldb, responses) = session(&server, &["c"], &on_crash, |http| {
             [http::get(http, "/trap"), http::get(http, "/after")]

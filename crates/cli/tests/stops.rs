@@ -13,16 +13,6 @@ use std::time::Duration;
 use support::Debuggee;
 use support::lldb::{self, Runtime, Session};
 
-/// Interrupts a running program a second after `c`, as Ctrl-C would.
-const INTERRUPT: [&str; 6] = [
-    "script lldb.debugger.SetAsync(True)",
-    "c",
-    "script import time; time.sleep(1)",
-    "process interrupt",
-    "script time.sleep(1)",
-    "script lldb.debugger.SetAsync(False)",
-];
-
 /// The line LLDB shows for the last frame in `transcript` that is in
 /// `function`, as `(file name, line)`.
 fn shown_line(transcript: &str, function: &str) -> (String, u32) {
@@ -76,7 +66,7 @@ fn assert_in_the_spin_loop(session: &Session, debuggee: Debuggee) {
 #[test]
 fn an_interrupt_in_a_loop_without_calls_shows_the_loop_and_its_counter() {
     for debuggee in Debuggee::ALL {
-        let mut commands = INTERRUPT.to_vec();
+        let mut commands = lldb::INTERRUPT_AFTER_A_SECOND.to_vec();
         commands.extend(["frame variable spins", "process kill"]);
         let session = lldb::attach(
             Runtime::start(&[], debuggee.path(), &["spin"]),

@@ -86,25 +86,3 @@ fn instruction_step_moves_the_pc() {
         session.expect(&["pc = 0x4000000000"], 137);
     }
 }
-
-#[test]
-fn interrupt_stops_a_busy_loop() {
-    for debuggee in Debuggee::ALL {
-        let session = attach(
-            debuggee,
-            &["spin"],
-            &[
-                "script lldb.debugger.SetAsync(True)",
-                "c",
-                "script import time; time.sleep(1)",
-                "process interrupt",
-                "script time.sleep(1)",
-                "script lldb.debugger.SetAsync(False)",
-                "bt",
-                "process kill",
-            ],
-        );
-        session.expect(&["spin_forever"], 137);
-        assert_eq!(session.stdout, "spinning\n", "{debuggee:?}");
-    }
-}

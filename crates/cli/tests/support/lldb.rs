@@ -184,12 +184,7 @@ pub fn run_lldb_python(commands: &[String]) -> String {
 
 /// Like `attach`, with LLDB driven through its Python API (`run_lldb_python`).
 pub fn attach_python(runtime: Runtime, commands: &[&str]) -> Session {
-    let mut all = vec![format!(
-        "process connect --plugin wasm connect://{}",
-        runtime.addr
-    )];
-    all.extend(commands.iter().map(|command| command.to_string()));
-    let lldb = run_lldb_python(&all);
+    let lldb = run_lldb_python(&connected(&runtime, commands));
     let (status, stdout, stderr) = runtime.finish();
     Session {
         lldb,
@@ -198,6 +193,18 @@ pub fn attach_python(runtime: Runtime, commands: &[&str]) -> Session {
         stderr,
     }
 }
+
+/// LLDB commands that continue, and interrupt the running program a second
+/// later, as Ctrl-C would (batch mode runs commands synchronously unless
+/// told otherwise).
+pub const INTERRUPT_AFTER_A_SECOND: [&str; 6] = [
+    "script lldb.debugger.SetAsync(True)",
+    "c",
+    "script import time; time.sleep(1)",
+    "process interrupt",
+    "script time.sleep(1)",
+    "script lldb.debugger.SetAsync(False)",
+];
 
 /// A finished session: what LLDB printed, and how the runtime ended.
 pub struct Session {
@@ -212,12 +219,7 @@ pub struct Session {
 /// commands must end the program (run it out, detach or kill): a disconnect
 /// alone leaves it paused for the next client.
 pub fn attach(runtime: Runtime, commands: &[&str], on_crash: &[&str]) -> Session {
-    let mut all = vec![format!(
-        "process connect --plugin wasm connect://{}",
-        runtime.addr
-    )];
-    all.extend(commands.iter().map(|command| command.to_string()));
-    let lldb = run_lldb_with_crash_commands(&all, on_crash);
+    let lldb = run_lldb_with_crash_commands(&connected(&runtime, commands), on_crash);
     let (status, stdout, stderr) = runtime.finish();
     Session {
         lldb,
@@ -225,6 +227,14 @@ pub fn attach(runtime: Runtime, commands: &[&str], on_crash: &[&str]) -> Session
         stdout,
         stderr,
     }
+}
+
+/// LLDB's commands for a session with `runtime`: connect, then `commands`.
+fn connected(runtime: &Runtime, commands: &[&str]) -> Vec<String> {
+    let connect = format!("process connect --plugin wasm connect://{}", runtime.addr);
+    std::iter::once(connect)
+        .chain(commands.iter().map(|command| command.to_string()))
+        .collect()
 }
 
 /// Checks that the `expected` pieces appear in `text` in this order.
