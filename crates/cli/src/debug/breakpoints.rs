@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use wasmtime::{AsContext, AsContextMut, Module, ModulePC, StoreContextMut};
 
-use super::frames::{Innermost, innermost};
+use super::frames::Innermost;
 
 /// One change to Wasmtime's breakpoint state.
 pub enum Edit {
@@ -127,13 +127,10 @@ pub fn apply<T>(store: &mut StoreContextMut<'_, T>, edits: Vec<Edit>) -> wasmtim
     Ok(())
 }
 
-/// Whether Wasmtime holds a breakpoint at the innermost frame's location.
-/// False at a site patched for another module's breakpoint (see above).
-pub fn is_set<T>(store: &mut StoreContextMut<'_, T>) -> bool {
-    let Some(Innermost { module, pc, .. }) = innermost(store) else {
-        return false;
-    };
-    let module = module.debug_index_in_engine();
+/// Whether Wasmtime holds a breakpoint where the innermost frame, `here`,
+/// is. False at a site patched for another module's breakpoint (see above).
+pub fn is_set<T>(store: &mut StoreContextMut<'_, T>, here: &Innermost) -> bool {
+    let (module, pc) = (here.module.debug_index_in_engine(), here.pc);
     match store.as_context().breakpoints() {
         Some(mut set) => {
             set.any(|point| point.pc.raw() == pc && point.module.debug_index_in_engine() == module)

@@ -20,7 +20,7 @@ use wasmtime_wasi::I32Exit;
 
 use super::breakpoints::{self, Breakpoints};
 use super::exceptions::{Fate, Handlers};
-use super::frames::Paused;
+use super::frames::{Paused, innermost};
 use super::panics::{contain, lock};
 use super::watch::{Hit, Watches};
 
@@ -271,12 +271,20 @@ impl<T> Handler<T> {
                 // In single-step mode every instruction raises this event.
                 Mode::Step => Some(Stop::Step),
                 Mode::Interrupt => Some(Stop::Interrupted),
-                Mode::Watch => match mailbox.watches().check(store) {
-                    Some(hit) => Some(Stop::Watchpoint(hit)),
-                    None => breakpoints::is_set(store).then_some(Stop::Breakpoint),
-                },
+                // Every instruction: the innermost frame is found once.
+                Mode::Watch => {
+                    let here = innermost(store);
+                    match mailbox.watches().check(store, here.as_ref()) {
+                        Some(hit) => Some(Stop::Watchpoint(hit)),
+                        None => here
+                            .is_some_and(|here| breakpoints::is_set(store, &here))
+                            .then_some(Stop::Breakpoint),
+                    }
+                }
                 // A site patched for another module's breakpoint runs on.
-                Mode::Run => breakpoints::is_set(store).then_some(Stop::Breakpoint),
+                Mode::Run => innermost(store)
+                    .is_some_and(|here| breakpoints::is_set(store, &here))
+                    .then_some(Stop::Breakpoint),
             },
             DebugEvent::EpochYield if mailbox.take_interrupt() => {
                 self.interrupt_at_next_instruction(store)

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use wasmtime::{AsContext, AsContextMut, FrameHandle, Instance, StoreContextMut};
 
 use super::accesses::{self, Access, Size};
-use super::frames::{Innermost, innermost};
+use super::frames::Innermost;
 use super::panics::contain;
 
 /// What a watchpoint waits for.
@@ -156,9 +156,14 @@ impl Watches {
         }
     }
 
-    /// At an event in single-step mode, before the next instruction runs:
-    /// the watchpoint the last instruction set off, if any.
-    pub fn check<T>(&mut self, store: &mut StoreContextMut<'_, T>) -> Option<Hit> {
+    /// At an event in single-step mode, before the next instruction runs
+    /// (in frame `here`, if Wasmtime could tell): the watchpoint the last
+    /// instruction set off, if any.
+    pub fn check<T>(
+        &mut self,
+        store: &mut StoreContextMut<'_, T>,
+        here: Option<&Innermost>,
+    ) -> Option<Hit> {
         self.follow(store);
         if let Some(hit) = self.pending.take() {
             self.refresh(store);
@@ -168,7 +173,7 @@ impl Watches {
             self.refresh(store);
             return Some(hit);
         }
-        self.pending = self.about_to_touch(store);
+        self.pending = here.and_then(|here| self.about_to_touch(store, here));
         None
     }
 
@@ -189,14 +194,19 @@ impl Watches {
             })
     }
 
-    /// The watchpoint the instruction about to run touches, if any.
-    fn about_to_touch<T>(&mut self, store: &mut StoreContextMut<'_, T>) -> Option<Hit> {
+    /// The watchpoint the instruction about to run, in frame `here`,
+    /// touches, if any.
+    fn about_to_touch<T>(
+        &mut self,
+        store: &mut StoreContextMut<'_, T>,
+        here: &Innermost,
+    ) -> Option<Hit> {
         let Innermost {
             frame,
             instance,
             module,
             pc,
-        } = innermost(store)?;
+        } = here;
         let table = self
             .accesses
             .entry(module.debug_index_in_engine())
@@ -205,8 +215,8 @@ impl Watches {
                 Arc::new(accesses::memory_accesses(bytecode))
             })
             .clone();
-        for access in table.get(&pc)? {
-            let (start, length) = operand_range(store, &frame, access)?;
+        for access in table.get(pc)? {
+            let (start, length) = operand_range(store, frame, access)?;
             let access_kind = if access.write {
                 Kind::Write
             } else {
