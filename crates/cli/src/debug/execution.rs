@@ -274,6 +274,13 @@ impl<T: Send + 'static> Execution<T> {
         }
     }
 
+    /// The number of the program's current store (see
+    /// `Mailbox::store_number`); a paused program is in that store. Any
+    /// state.
+    pub fn store_number(&self) -> u64 {
+        self.mailbox.store_number()
+    }
+
     /// Whether every throw stops the program, or only one that nothing
     /// catches. Any state.
     pub fn stop_at_throws(&self, every: bool) {

@@ -8,8 +8,6 @@ use super::panics::contain;
 /// The paused program, as the debug handler hands it to each request.
 pub struct Paused<'a, T: 'static> {
     pub store: StoreContextMut<'a, T>,
-    /// Which of the program's stores `store` is (see `Mailbox::store_number`).
-    pub store_number: u64,
     frames: Vec<FrameHandle>,
     walk: Option<FrameWalk>,
     /// Paused at a stack overflow: the innermost frame is a call that
@@ -18,14 +16,9 @@ pub struct Paused<'a, T: 'static> {
 }
 
 impl<'a, T> Paused<'a, T> {
-    pub fn new(
-        store: StoreContextMut<'a, T>,
-        overflowed: bool,
-        store_number: u64,
-    ) -> Paused<'a, T> {
+    pub fn new(store: StoreContextMut<'a, T>, overflowed: bool) -> Paused<'a, T> {
         Paused {
             store,
-            store_number,
             frames: Vec::new(),
             walk: None,
             overflowed,

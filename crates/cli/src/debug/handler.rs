@@ -355,7 +355,7 @@ pub async fn park<T>(
     store: StoreContextMut<'_, T>,
     overflowed: bool,
 ) {
-    let mut paused = Paused::new(store, overflowed, mailbox.store_number());
+    let mut paused = Paused::new(store, overflowed);
     mailbox.slots().parked = Some(stop);
     loop {
         // Pending until the debugger posts an order and polls us.

@@ -108,10 +108,12 @@ impl<T: Send + 'static> Host<T> {
             self.inventory.refresh(&mut self.execution)?;
         }
         let known = *self.inventory.instance(index).ok_or(Error::BadIndex)?;
+        // Read now, used once paused, when it cannot change.
+        let current = self.execution.store_number();
         self.execution.with_paused(move |paused| {
             // The program has moved on to another store (a server's next
             // request): this instance is gone.
-            if known.store != paused.store_number {
+            if known.store != current {
                 return Err(Error::BadIndex.into());
             }
             request(&mut paused.store, known.instance)
@@ -253,8 +255,6 @@ enum FrameSlot {
 /// A frame as the store describes it, before indices are assigned.
 struct RawFrame {
     instance: Instance,
-    /// The number of the store it lives in.
-    store: u64,
     module: Module,
     defined_function: u32,
     pc: u32,
@@ -276,7 +276,6 @@ fn raw_frames<T>(paused: &mut Paused<'_, T>, count: usize) -> HostResult<Vec<Raw
         let instance = frame.instance(&mut *store)?;
         raw.push(RawFrame {
             instance,
-            store: paused.store_number,
             module: instance.module(&*store).clone(),
             defined_function: function.as_u32(),
             pc: pc.raw(),
@@ -413,12 +412,13 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
 
     fn frames(&mut self, _: Resource<DebuggeeHandle>, max: u32) -> HostResult<Vec<Frame>> {
         let count = usize::try_from(max).unwrap_or(usize::MAX);
+        let store = self.execution.store_number();
         let raw = self
             .execution
             .with_paused(move |paused| raw_frames(paused, count))?;
         let mut frames = Vec::with_capacity(raw.len());
         for frame in raw {
-            let instance = self.instance_index(frame.instance, frame.store)?;
+            let instance = self.instance_index(frame.instance, store)?;
             let module = self.inventory.module_index(&frame.module);
             frames.push(Frame {
                 instance,

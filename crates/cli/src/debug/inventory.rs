@@ -65,11 +65,12 @@ impl Inventory {
             .rev()
             .take_while(|known| Some(known.store) == newest_store)
             .count();
-        let (store, modules, new_instances) = execution.with_paused(move |paused| {
+        let store = execution.store_number();
+        let (modules, new_instances) = execution.with_paused(move |paused| {
             let modules = paused.store.as_context_mut().debug_all_modules();
             let instances = paused.store.as_context_mut().debug_all_instances();
             // Of a store the list has not seen, every instance is new.
-            let known = match Some(paused.store_number) == newest_store {
+            let known = match Some(store) == newest_store {
                 true => known_in_newest_store,
                 false => 0,
             };
@@ -82,7 +83,7 @@ impl Inventory {
                     (instance, module, sizes)
                 })
                 .collect();
-            Ok::<_, Failure>((paused.store_number, modules, new_instances))
+            Ok::<_, Failure>((modules, new_instances))
         })?;
         for module in modules {
             self.module_index(&module);
