@@ -37,8 +37,14 @@ fn answers_queries_at_the_first_instruction() {
         .unwrap();
     assert!(size >= 256 * 1024, "PacketSize {size:#x}");
 
-    assert!(gdb.ask("?").starts_with("T05"));
+    let stop = gdb.ask("?");
+    assert!(stop.starts_with("T05"), "{stop}");
     let pc = gdb.pc();
+    assert_eq!(
+        stop_pc(&stop),
+        Some(pc),
+        "the pc comes with `?`'s reply: {stop}"
+    );
     assert_ne!(pc, 0, "the first stop shows the real pc");
     assert_eq!(pc >> 62, 1, "a code address: {pc:#x}");
     assert_eq!(gdb.ask("g"), hex(&pc.to_le_bytes()));
@@ -253,8 +259,11 @@ fn interrupts_a_running_program_and_reconnects() {
     std::thread::sleep(Duration::from_millis(100));
     drop(gdb);
     let mut gdb = connect(&run);
-    assert!(gdb.ask("?").starts_with("T05"));
+    // Paused by an interrupt, which the next client is told.
+    let stop = gdb.ask("?");
+    assert!(stop.starts_with("T02"), "{stop}");
     let pc = gdb.pc();
+    assert_eq!(stop_pc(&stop), Some(pc), "{stop}");
     assert!(
         spin.contains(&(pc & 0xffff_ffff)),
         "{pc:#x} in spin_forever"
@@ -298,6 +307,34 @@ fn reports_traps_as_exceptions_with_a_signal() {
     assert!(stack.len() >= 8 * 4, "level_two, level_one, main and more");
     // Resuming after a trap ends the program.
     assert_eq!(gdb.ask("c"), "W86");
+    let (status, _) = run.finish();
+    assert_eq!(status, Some(134));
+}
+
+#[test]
+fn a_client_that_comes_back_is_told_the_stop_it_finds() {
+    let run = Served::start(Debuggee::C, &["trap"]);
+    let mut first = connect(&run);
+    let trapped = first.ask("c");
+    assert!(trapped.starts_with("T04"), "{trapped}");
+    // It hangs up without detaching: the program stays at the trap.
+    drop(first);
+    let mut second = connect(&run);
+    let stop = second.ask("?");
+    let description: String = "wasm trap: wasm `unreachable` instruction executed"
+        .bytes()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    assert!(
+        stop.starts_with("T04"),
+        "SIGILL, as the first client was told: {stop}"
+    );
+    assert!(
+        stop.contains(&format!("reason:exception;description:{description};")),
+        "{stop}"
+    );
+    assert_eq!(stop_pc(&stop), stop_pc(&trapped), "{stop}");
+    assert_eq!(second.ask("c"), "W86");
     let (status, _) = run.finish();
     assert_eq!(status, Some(134));
 }

@@ -89,7 +89,14 @@ fn a_late_client_finds_a_no_wait_program_in_its_loop() {
             &["bt 1", "frame variable spins", "process kill"],
             &[],
         );
-        session.expect(&["spin_forever", "exited with status = 9"], 137);
+        session.expect(
+            &[
+                "stop reason = signal SIGINT",
+                "spin_forever",
+                "exited with status = 9",
+            ],
+            137,
+        );
         assert_in_the_spin_loop(&session, debuggee);
     }
 }

@@ -169,6 +169,9 @@ impl<'a> Conversation<'a> {
             machine = match result {
                 Ok(machine) => {
                     self.note_setup(&packet, &machine);
+                    if packets::body(&packet) == b"?" {
+                        self.tell_the_stop(mark);
+                    }
                     machine
                 }
                 Err(error) => {
@@ -181,6 +184,47 @@ impl<'a> Conversation<'a> {
             };
         }
         Ok(machine)
+    }
+
+    /// gdbstub answers `?` with SIGTRAP whatever the stop was; this makes
+    /// the reply it wrote after `mark` the current stop's: its signal and
+    /// stop reason, and the pc, which LLDB's Wasm plugin wants in every
+    /// stop reply. A client that connects to a program stopped by a late
+    /// attach, a trap or a breakpoint is told so.
+    fn tell_the_stop(&mut self, mark: usize) {
+        let Some(Event::Stopped {
+            reason,
+            pc,
+            exception,
+        }) = self.debugger.event()
+        else {
+            return;
+        };
+        let written = self.outbox.0.borrow_mut().split_off(mark);
+        // An ack may come before the reply.
+        let start = written.iter().position(|&b| b == b'$').unwrap_or(0);
+        let (ack, reply) = written.split_at(start);
+        let body = packets::body(reply);
+        let Some(rest) = body.strip_prefix(b"T05") else {
+            self.outbox.push(&written);
+            return;
+        };
+        let (signal, mut fields) = resume::stop_fields(&reason);
+        let mut amended = format!("T{signal:02x}").into_bytes();
+        amended.extend_from_slice(rest);
+        if let Some(pc) = pc {
+            amended.extend_from_slice(b"00:");
+            for byte in pc.to_le_bytes() {
+                amended.extend_from_slice(&packets::hex_pair(byte));
+            }
+            amended.push(b';');
+        }
+        amended.append(&mut fields);
+        if let Some(description) = exception {
+            amended.extend(resume::exception_fields(&description));
+        }
+        self.outbox.push(ack);
+        self.outbox.push(&packets::frame(&amended));
     }
 
     /// Remembers what a fresh stub has to be told again, and answers `vKill`/`k`,

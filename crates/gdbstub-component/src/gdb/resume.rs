@@ -5,6 +5,7 @@ use gdbstub::stub::SingleThreadStopReason;
 use gdbstub::target::ext::base::singlethread::{
     SingleThreadResume, SingleThreadSingleStep, SingleThreadSingleStepOps,
 };
+use gdbstub::target::ext::breakpoints::WatchKind;
 
 use super::{Debugger, Refusal, errno_of};
 use crate::wasmdebug::debugger::debuggee::{Catcher, ResumeMode, State, Stop};
@@ -77,6 +78,25 @@ impl Debugger {
             pc,
             exception,
         })
+    }
+}
+
+/// The signal of a stop reply for `reason`, and the fields after its
+/// thread and registers that say why, as gdbstub writes them: for answers
+/// gdbstub does not write itself (`?`).
+pub fn stop_fields(reason: &SingleThreadStopReason<u64>) -> (u8, Vec<u8>) {
+    match reason {
+        SingleThreadStopReason::SignalWithThread { signal, .. } => (signal.0, Vec::new()),
+        SingleThreadStopReason::SwBreak(()) => (Signal::SIGTRAP.0, b"swbreak:;".to_vec()),
+        SingleThreadStopReason::Watch { kind, addr, .. } => {
+            let name = match kind {
+                WatchKind::Write => "watch",
+                WatchKind::Read => "rwatch",
+                WatchKind::ReadWrite => "awatch",
+            };
+            (Signal::SIGTRAP.0, format!("{name}:{addr:x};").into_bytes())
+        }
+        _ => (Signal::SIGTRAP.0, Vec::new()),
     }
 }
 
