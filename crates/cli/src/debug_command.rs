@@ -48,7 +48,7 @@ fn refusal(args: &DebugCommandArgs) -> Option<String> {
     let settings = args.run.settings();
     if args.run.debugging.gdbstub.is_some() {
         return Some(
-            "-g is not taken by `wasmdebug debug`, which listens on a free loopback port; \
+            "-g is not taken by `wasmdebug debug`, which listens on a loopback port the system picks; \
              for a port of your own, use `wasmdebug run -g`"
                 .to_string(),
         );

@@ -143,7 +143,7 @@ fn a_program_still_running_when_lldb_quits_is_stopped() {
 }
 
 #[test]
-fn dash_g_is_refused_as_debug_picks_its_own_port() {
+fn dash_g_is_refused_as_the_system_picks_the_port() {
     let output = output_within(debug(&["-g", "1234"]).arg(Debuggee::C.path()), LIMIT);
     assert_eq!(output.status.code(), Some(2));
     assert!(
