@@ -285,6 +285,13 @@ fn reports_the_exit_status() {
     assert_eq!(status, Some(7));
 }
 
+/// The fields of the stop reply for the C debuggee's `unreachable` trap:
+/// an exception, which LLDB shows with this description.
+fn unreachable_trap_fields() -> String {
+    let description = hex(b"wasm trap: wasm `unreachable` instruction executed");
+    format!("reason:exception;description:{description};")
+}
+
 #[test]
 fn reports_traps_as_exceptions_with_a_signal() {
     let run = Served::start(Debuggee::C, &["trap"]);
@@ -292,14 +299,7 @@ fn reports_traps_as_exceptions_with_a_signal() {
     let stop = gdb.ask("c");
     // SIGILL for clients that know only signals; LLDB takes the exception.
     assert!(stop.starts_with("T04"), "SIGILL for unreachable: {stop}");
-    let description: String = "wasm trap: wasm `unreachable` instruction executed"
-        .bytes()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    assert!(
-        stop.contains(&format!("reason:exception;description:{description};")),
-        "{stop}"
-    );
+    assert!(stop.contains(&unreachable_trap_fields()), "{stop}");
     let level_two = c_function("level_two");
     assert!(level_two.contains(&(stop_pc(&stop).unwrap() & 0xffff_ffff)));
     run.wait_line("unreachable");
@@ -321,18 +321,11 @@ fn a_client_that_comes_back_is_told_the_stop_it_finds() {
     drop(first);
     let mut second = connect(&run);
     let stop = second.ask("?");
-    let description: String = "wasm trap: wasm `unreachable` instruction executed"
-        .bytes()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
     assert!(
         stop.starts_with("T04"),
         "SIGILL, as the first client was told: {stop}"
     );
-    assert!(
-        stop.contains(&format!("reason:exception;description:{description};")),
-        "{stop}"
-    );
+    assert!(stop.contains(&unreachable_trap_fields()), "{stop}");
     assert_eq!(stop_pc(&stop), stop_pc(&trapped), "{stop}");
     assert_eq!(second.ask("c"), "W86");
     let (status, _) = run.finish();

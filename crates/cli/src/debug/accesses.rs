@@ -8,7 +8,9 @@
 
 use std::collections::HashMap;
 
-use wasmparser::{MemArg, Operator, Parser, Payload};
+use wasmparser::{MemArg, Operator};
+
+use super::bytecode;
 
 /// One access an instruction makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,21 +37,10 @@ pub enum Size {
 /// bytecode does not parse.
 pub fn memory_accesses(bytecode: &[u8]) -> HashMap<u32, Vec<Access>> {
     let mut accesses = HashMap::new();
-    for payload in Parser::new(0).parse_all(bytecode) {
-        let Ok(Payload::CodeSectionEntry(body)) = payload else {
-            continue;
-        };
-        let Ok(mut operators) = body.get_operators_reader() else {
-            continue;
-        };
-        while !operators.eof() {
-            let Ok((operator, offset)) = operators.read_with_offset() else {
-                break;
-            };
-            let found = of(&operator);
-            if !found.is_empty() {
-                accesses.insert(offset as u32, found);
-            }
+    for (operator, offset) in bytecode::function_bodies(bytecode).flatten() {
+        let found = of(&operator);
+        if !found.is_empty() {
+            accesses.insert(offset, found);
         }
     }
     accesses

@@ -1,6 +1,30 @@
-//! Reading a module's bytecode: where its instructions start.
+//! Reading a module's bytecode: where its instructions start, and each
+//! function body's instructions.
 
-use wasmparser::{Parser, Payload};
+use wasmparser::{Operator, Parser, Payload};
+
+/// Each function body's instructions with their offsets in the module, body
+/// after body. A body that does not parse is skipped, and one ends at its
+/// first instruction that does not.
+pub fn function_bodies(
+    bytecode: &[u8],
+) -> impl Iterator<Item = impl Iterator<Item = (Operator<'_>, u32)>> {
+    Parser::new(0)
+        .parse_all(bytecode)
+        .filter_map(|payload| match payload {
+            Ok(Payload::CodeSectionEntry(body)) => body.get_operators_reader().ok(),
+            _ => None,
+        })
+        .map(|mut operators| {
+            std::iter::from_fn(move || match operators.eof() {
+                true => None,
+                false => operators
+                    .read_with_offset()
+                    .ok()
+                    .map(|(operator, offset)| (operator, offset as u32)),
+            })
+        })
+}
 
 /// The offset of the first instruction at or after `pc` in the function
 /// body that holds `pc`; a pc on a body's size or locals declarations gives

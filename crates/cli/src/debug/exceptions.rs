@@ -13,9 +13,10 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use wasmparser::{Catch, Operator, Parser, Payload};
+use wasmparser::{Catch, Operator};
 use wasmtime::{AsContextMut, ExnRef, Module, StoreContextMut, Tag};
 
+use super::bytecode;
 use super::panics::contain;
 
 /// What a thrown exception will meet.
@@ -114,21 +115,11 @@ fn enclosing(blocks: &[TryBlock], pc: u32) -> Vec<&TryBlock> {
 /// parse (Wasmtime compiled it, so it does).
 fn try_blocks(bytecode: &[u8]) -> Vec<TryBlock> {
     let mut blocks = Vec::new();
-    for payload in Parser::new(0).parse_all(bytecode) {
-        let Ok(Payload::CodeSectionEntry(body)) = payload else {
-            continue;
-        };
-        let Ok(mut operators) = body.get_operators_reader() else {
-            continue;
-        };
+    for operators in bytecode::function_bodies(bytecode) {
         // The open blocks, the function's own first: a `try_table`'s start
         // and clauses, `None` for the other kinds.
         let mut open: Vec<Option<(u32, Vec<Catch>)>> = vec![None];
-        while !operators.eof() {
-            let Ok((operator, offset)) = operators.read_with_offset() else {
-                break;
-            };
-            let offset = offset as u32;
+        for (operator, offset) in operators {
             match operator {
                 Operator::TryTable { try_table } => {
                     open.push(Some((offset + 1, try_table.catches)));
@@ -188,18 +179,10 @@ mod tests {
     }
 
     fn throw_offsets(module: &[u8]) -> Vec<u32> {
-        let mut offsets = Vec::new();
-        for payload in Parser::new(0).parse_all(module) {
-            if let Payload::CodeSectionEntry(body) = payload.unwrap() {
-                let mut operators = body.get_operators_reader().unwrap();
-                while !operators.eof() {
-                    let (operator, offset) = operators.read_with_offset().unwrap();
-                    if let Operator::Throw { .. } = operator {
-                        offsets.push(offset as u32);
-                    }
-                }
-            }
-        }
-        offsets
+        bytecode::function_bodies(module)
+            .flatten()
+            .filter(|(operator, _)| matches!(operator, Operator::Throw { .. }))
+            .map(|(_, offset)| offset)
+            .collect()
     }
 }

@@ -258,11 +258,8 @@ impl<T> Handler<T> {
         if mailbox.detached.load(Ordering::Relaxed) {
             // A step or an interrupt under way when the debugger left would
             // single-step the rest of the program.
-            if mailbox.mode().single_steps() {
-                let edits = mailbox.breakpoints().single_step(false);
-                if let Ok(Ok(())) = contain(|| breakpoints::apply(store, edits)) {
-                    mailbox.set_mode(Mode::Run);
-                }
+            if mailbox.mode().single_steps() && single_step(mailbox, store, false) {
+                mailbox.set_mode(Mode::Run);
             }
             return None;
         }
@@ -313,17 +310,21 @@ impl<T> Handler<T> {
     /// here.
     fn interrupt_at_next_instruction(&self, store: &mut StoreContextMut<'_, T>) -> Option<Stop> {
         let mailbox = &self.0;
-        if !mailbox.mode().single_steps() {
-            let edits = mailbox.breakpoints().single_step(true);
-            let applied = contain(|| breakpoints::apply(store, edits));
-            if !matches!(applied, Ok(Ok(()))) {
-                eprintln!("error: cannot stop at the instruction after an interrupt");
-                return Some(Stop::Interrupted);
-            }
+        if !mailbox.mode().single_steps() && !single_step(mailbox, store, true) {
+            eprintln!("error: cannot stop at the instruction after an interrupt");
+            return Some(Stop::Interrupted);
         }
         mailbox.set_mode(Mode::Interrupt);
         None
     }
+}
+
+/// Enters or leaves Wasmtime's single-step mode from inside the handler,
+/// with the breakpoints kept; false if Wasmtime failed (or panicked). The
+/// caller records the mode that follows.
+fn single_step<T>(mailbox: &Mailbox<T>, store: &mut StoreContextMut<'_, T>, enabled: bool) -> bool {
+    let edits = mailbox.breakpoints().single_step(enabled);
+    matches!(contain(|| breakpoints::apply(store, edits)), Ok(Ok(())))
 }
 
 impl<T: Send + 'static> DebugHandler for Handler<T> {
