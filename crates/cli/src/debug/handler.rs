@@ -207,6 +207,18 @@ impl<T> Mailbox<T> {
         self.called.notify_one();
     }
 
+    /// How many epoch ticks from now the program's next epoch check should
+    /// raise an event: one, or none while an interrupt or a kill is
+    /// pending. Each moves the epoch, but it may have moved it before a
+    /// deadline was set from it (a server readying the next request's store,
+    /// or the callback after another event), which would swallow its tick.
+    fn ticks_to_next_check(&self) -> u64 {
+        let interrupted =
+            self.interrupt.load(Ordering::Relaxed) && !self.detached.load(Ordering::Relaxed);
+        let pending = interrupted || self.killed.load(Ordering::Relaxed);
+        u64::from(!pending)
+    }
+
     /// Takes a pending interrupt, as the next epoch change would.
     pub fn take_interrupt(&self) -> bool {
         self.interrupt.swap(false, Ordering::Relaxed)
@@ -393,18 +405,19 @@ pub fn prepare_store<T: Send + 'static>(
     // The engine's epoch only moves on `interrupt`, `kill` and the end of a
     // continue's slice; a deadline of one tick means the next check after
     // any of them raises an event.
-    store.set_epoch_deadline(1);
+    store.set_epoch_deadline(mailbox.ticks_to_next_check());
     let flags = mailbox.clone();
     store.epoch_deadline_callback(move |_| {
         if flags.killed.load(Ordering::Relaxed) {
             wasmtime::bail!("killed by the debugger");
         }
+        let ticks = flags.ticks_to_next_check();
         // A yield leaves the program future pending without a stop, which
         // is what hands it to the runner thread.
         if flags.slice_over.swap(false, Ordering::Relaxed) {
-            return Ok(wasmtime::UpdateDeadline::Yield(1));
+            return Ok(wasmtime::UpdateDeadline::Yield(ticks));
         }
-        Ok(wasmtime::UpdateDeadline::Continue(1))
+        Ok(wasmtime::UpdateDeadline::Continue(ticks))
     });
     let edits = mailbox.breakpoints().arm(mailbox.mode().single_steps());
     breakpoints::apply(&mut store.as_context_mut(), edits)?;
