@@ -29,10 +29,12 @@ fn a_trapping_request_gets_500_and_the_server_goes_on() {
     let (status, _) = server.get("/trap");
     assert_eq!(status, 500);
     assert_eq!(server.get("/after"), (200, "hello /after\n".into()));
-    // The trap's report may reach stderr after the response left.
+    // The trap's report may reach stderr after the response left, and in
+    // more than one write: wait for all of it.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let mut stderr = server.stderr();
-    while !stderr.contains("greeting") && std::time::Instant::now() < deadline {
+    let whole = |stderr: &str| stderr.contains("greeting") && stderr.contains("unreachable");
+    while !whole(&stderr) && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(50));
         stderr = server.stderr();
     }
