@@ -111,7 +111,8 @@ pub fn engine(guest_debug: bool, settings: &Settings) -> Result<Engine> {
     if let Some(level) = settings.opt_level {
         config.cranelift_opt_level(level);
     }
-    config.consume_fuel(settings.fuel.is_some());
+    // Under a debugger, fuel is the clock of time travel (`debug::position`).
+    config.consume_fuel(guest_debug || settings.fuel.is_some());
     // `-W timeout` ends a program that makes no calls by an epoch change.
     config.epoch_interruption(settings.timeout.is_some());
     let max_wasm_stack = match (settings.max_wasm_stack, guest_debug) {

@@ -42,6 +42,7 @@ impl From<Failure> for HostError {
         match failure {
             Failure::NotPaused => HostError::Refused(Error::NotPaused),
             Failure::Exited => HostError::Refused(Error::Exited),
+            Failure::History => HostError::Refused(Error::History),
             Failure::Runtime(message) => HostError::Runtime(message),
             Failure::Broken(error) => HostError::Broken(error),
         }

@@ -38,6 +38,20 @@ pub struct Breakpoints {
 }
 
 impl Breakpoints {
+    /// Every breakpoint, with how many times it was added: what a replay
+    /// of the program gets.
+    pub fn list(&self) -> Vec<(Module, u32, usize)> {
+        self.set
+            .iter()
+            .map(|(&(_, pc), (module, count))| (module.clone(), pc, *count))
+            .collect()
+    }
+
+    /// Whether a breakpoint is set at `pc` of the module with this id.
+    pub fn contains(&self, module: u64, pc: u32) -> bool {
+        self.set.contains_key(&(module, pc))
+    }
+
     /// Adds one reference to the breakpoint at `pc`, an instruction
     /// boundary of `module`, and returns what Wasmtime must do.
     pub fn add(&mut self, module: &Module, pc: u32) -> Vec<Edit> {

@@ -49,6 +49,9 @@ pub enum Failure {
     NotPaused,
     /// The program has ended.
     Exited,
+    /// Running in reverse without a complete recording, or changing a past
+    /// position (see `timeline`).
+    History,
     /// Wasmtime failed, or panicked, serving the call; nothing changed and
     /// the program stays paused.
     Runtime(String),
@@ -61,6 +64,7 @@ impl std::fmt::Display for Failure {
         match self {
             Failure::NotPaused => write!(f, "the program is running"),
             Failure::Exited => write!(f, "the program has ended"),
+            Failure::History => write!(f, "the recorded history cannot serve this"),
             Failure::Runtime(message) => write!(f, "{message}"),
             Failure::Broken(error) => write!(f, "{error:#}"),
         }
@@ -94,6 +98,10 @@ impl From<anyhow::Error> for Failure {
 /// `Exited` and changes nothing.
 pub struct Execution<T: 'static> {
     engine: Engine,
+    /// A replay of the program (see `timeline`): its watchpoints follow
+    /// their modules into its store rather than hold the live store's
+    /// instances.
+    replay: bool,
     mailbox: Arc<Mailbox<T>>,
     state: State,
     runner: Runner<T>,
@@ -120,6 +128,7 @@ impl<T: Send + 'static> Execution<T> {
         let epoch = engine.clone();
         let mut execution = Execution {
             engine: engine.clone(),
+            replay: false,
             // At a slice's end the program is told to yield, through the
             // epoch every loop and function entry checks.
             slices: SliceTimer::spawn(slice::SLICE, move || {
@@ -140,6 +149,53 @@ impl<T: Send + 'static> Execution<T> {
             Polled::Waiting(program) => execution.run_on_runner(program)?,
         }
         Ok(execution)
+    }
+
+    /// Starts a replay of the program (see `timeline`), as `start` does.
+    pub fn start_replay(
+        engine: &Engine,
+        program: ProgramFuture,
+        mailbox: Arc<Mailbox<T>>,
+    ) -> Result<Execution<T>> {
+        let mut execution = Execution::start(engine, program, mailbox)?;
+        execution.replay = true;
+        Ok(execution)
+    }
+
+    /// Resumes and waits until the program pauses or ends. Paused only.
+    pub fn run(&mut self, how: ResumeMode) -> Result<StateView, Failure> {
+        self.resume(how)?;
+        loop {
+            match self.state()? {
+                StateView::Running => {
+                    let returned = self.runner.take_blocking()?;
+                    self.take_back(returned)?;
+                }
+                state => return Ok(state),
+            }
+        }
+    }
+
+    /// Tells the debugger another reason for the current stop (a replay
+    /// that reached this position stopped for that reason). Paused only.
+    pub fn set_stop(&mut self, stop: Stop) {
+        if let State::Paused(_, current) = &mut self.state {
+            *current = stop;
+        }
+    }
+
+    /// The breakpoints and watchpoints set, for a replay to get. Any state.
+    pub fn breakpoints_and_watchpoints(&self) -> (Vec<(Module, u32, usize)>, Vec<(Range, Kind, usize)>) {
+        (
+            self.mailbox.breakpoints().list(),
+            self.mailbox.watches().list(),
+        )
+    }
+
+    /// Whether the debugger set a breakpoint at `pc` of the module with
+    /// this id. Any state.
+    pub fn has_breakpoint(&self, module: u64, pc: u32) -> bool {
+        self.mailbox.breakpoints().contains(module, pc)
     }
 
     /// The current state, collecting the program from the runner thread if
@@ -212,8 +268,13 @@ impl<T: Send + 'static> Execution<T> {
     pub fn edit_watchpoint(&mut self, range: Range, kind: Kind, add: bool) -> Result<(), Failure> {
         self.check_paused()?;
         let mut watches = self.mailbox.watches();
+        // In a replay, no store number is the watchpoint's: it follows.
+        let store = match self.replay {
+            true => u64::MAX,
+            false => self.mailbox.store_number(),
+        };
         match add {
-            true => watches.add(range, kind, self.mailbox.store_number()),
+            true => watches.add(range, kind, store),
             false => watches.remove(&range, kind),
         }
         Ok(())

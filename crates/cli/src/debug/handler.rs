@@ -22,6 +22,8 @@ use super::breakpoints::{self, Breakpoints};
 use super::exceptions::{Fate, Handlers};
 use super::frames::{Paused, innermost};
 use super::panics::{contain, lock};
+use super::position::{FUEL, FUEL_WINDOW};
+use super::recording::Diverged;
 use super::watch::{Hit, Watches};
 
 /// Why the program paused.
@@ -36,6 +38,21 @@ pub enum Stop {
     /// debugger asks to stop at every throw.
     Exception(Fate),
     Watchpoint(Hit),
+    /// Running in reverse found no hit: a replay at the program's start.
+    HistoryStart,
+    /// A replay stopped doing what the recorded program did.
+    Diverged(String),
+}
+
+impl Stop {
+    /// Whether resuming from this stop ends the program: the run's last
+    /// position.
+    pub fn ends_the_run(&self) -> bool {
+        matches!(
+            self,
+            Stop::Trap(_) | Stop::Exception(Fate::Uncaught) | Stop::Diverged(_)
+        )
+    }
 }
 
 /// How the program runs, and so what its debug events mean.
@@ -92,6 +109,9 @@ pub struct Mailbox<T: 'static> {
     /// Set when a continue's slice on the debugger's thread runs out: the
     /// program yields at its next epoch check, to go on on the runner.
     slice_over: AtomicBool,
+    /// Set when the program yielded because its slice was over, to tell
+    /// that yield from one at a fuel check.
+    slice_yield: AtomicBool,
     watches: Mutex<Watches>,
     /// The debugger's breakpoints, which every store the program gets
     /// receives (see `prepare_store`).
@@ -136,6 +156,7 @@ impl<T> Mailbox<T> {
             stop_at_throws: AtomicBool::default(),
             handlers: Mutex::default(),
             slice_over: AtomicBool::default(),
+            slice_yield: AtomicBool::default(),
             watches: Mutex::default(),
             breakpoints: Mutex::default(),
             stores: AtomicU64::default(),
@@ -192,6 +213,7 @@ impl<T> Mailbox<T> {
     pub fn resume(&self) {
         self.interrupt.store(false, Ordering::Relaxed);
         self.slice_over.store(false, Ordering::Relaxed);
+        self.slice_yield.store(false, Ordering::Relaxed);
         self.post(Order::Resume);
     }
 
@@ -243,6 +265,11 @@ impl<T> Mailbox<T> {
     /// No event pauses the program from now on.
     pub fn detach(&self) {
         self.detached.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the program's last yield ended its slice.
+    pub fn take_slice_yield(&self) -> bool {
+        self.slice_yield.swap(false, Ordering::Relaxed)
     }
 
     /// The next epoch change makes the program yield (see `slice`).
@@ -303,6 +330,9 @@ impl<T> Handler<T> {
             // `proc_exit` and `wasi:cli/exit` unwind as host errors; they
             // end the program normally and are not worth a stop.
             DebugEvent::HostcallError(error) if error.downcast_ref::<I32Exit>().is_some() => None,
+            DebugEvent::HostcallError(error) if error.downcast_ref::<Diverged>().is_some() => {
+                Some(Stop::Diverged(error.to_string()))
+            }
             DebugEvent::HostcallError(error) => Some(Stop::Trap(format!("{error:#}"))),
             DebugEvent::Exception(exception) => {
                 let fate = lock(&mailbox.handlers).fate(store, exception);
@@ -401,6 +431,9 @@ pub fn prepare_store<T: Send + 'static>(
     if store.edit_breakpoints().is_none() {
         bail!("the engine was not configured for guest debugging");
     }
+    // Fuel is the clock that places a stop in the run (see `position`).
+    store.set_fuel(FUEL)?;
+    store.fuel_async_yield_interval(Some(FUEL_WINDOW))?;
     store.set_debug_handler(Handler(mailbox.clone()));
     // The engine's epoch only moves on `interrupt`, `kill` and the end of a
     // continue's slice; a deadline of one tick means the next check after
@@ -415,6 +448,7 @@ pub fn prepare_store<T: Send + 'static>(
         // A yield leaves the program future pending without a stop, which
         // is what hands it to the runner thread.
         if flags.slice_over.swap(false, Ordering::Relaxed) {
+            flags.slice_yield.store(true, Ordering::Relaxed);
             return Ok(wasmtime::UpdateDeadline::Yield(ticks));
         }
         Ok(wasmtime::UpdateDeadline::Continue(ticks))

@@ -16,18 +16,19 @@
 use std::io::Write;
 
 use wasmtime::component::{Resource, ResourceTable};
-use wasmtime::{Instance, Module, StoreContextMut};
+use wasmtime::{AsContextMut, Instance, Module, StoreContextMut};
 use wasmtime_wasi::p2::{DynPollable, Pollable, subscribe};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::Announce;
 use super::bytecode;
 use super::exceptions::Fate;
-use super::execution::{Execution, Failure, ResumeMode, StateView};
+use super::execution::{Failure, ResumeMode, StateView};
 use super::frames::Paused;
 use super::handler::Stop;
 use super::inventory::Inventory;
 use super::runner::Readiness;
+use super::timeline::Timeline;
 use super::values;
 use super::watch::{self, Hit, Kind};
 
@@ -43,7 +44,7 @@ type HostResult<T> = Result<T, HostError>;
 pub struct Host<T: 'static> {
     wasi: WasiCtx,
     table: ResourceTable,
-    execution: Execution<T>,
+    timeline: Timeline<T>,
     inventory: Inventory,
     announce: Announce,
 }
@@ -61,20 +62,20 @@ impl<T: Send + 'static> Host<T> {
     /// `inventory` is empty, and names modules after the program.
     pub fn new(
         wasi: WasiCtx,
-        mut execution: Execution<T>,
+        mut timeline: Timeline<T>,
         mut inventory: Inventory,
         announce: Announce,
     ) -> anyhow::Result<Host<T>> {
         // Learn the modules while the program is paused at its start, so
         // `bytecode` answers even once it runs. Only a broken runtime is an
         // error here: a program that already ended has no modules to learn.
-        if let Err(Failure::Broken(error)) = inventory.refresh(&mut execution) {
+        if let Err(Failure::Broken(error)) = inventory.refresh(timeline.live()) {
             return Err(error);
         }
         Ok(Host {
             wasi,
             table: ResourceTable::new(),
-            execution,
+            timeline,
             inventory,
             announce,
         })
@@ -83,7 +84,7 @@ impl<T: Send + 'static> Host<T> {
     /// Lets the program run before the debugger starts (`--no-wait`): the
     /// debugger then finds it running.
     pub fn start_running(&mut self) -> anyhow::Result<()> {
-        self.execution
+        self.timeline
             .resume(ResumeMode::Continue)
             .map_err(|failure| anyhow::anyhow!("cannot start the program: {failure}"))
     }
@@ -93,9 +94,9 @@ impl<T: Send + 'static> Host<T> {
         Ok(self.table.push(DebuggeeHandle)?)
     }
 
-    /// Gives the execution back once the debugger is done.
-    pub fn into_execution(self) -> Execution<T> {
-        self.execution
+    /// Gives the program back once the debugger is done.
+    pub fn into_timeline(self) -> Timeline<T> {
+        self.timeline
     }
 
     /// Runs `request` on the paused program with the instance at `index`.
@@ -105,18 +106,30 @@ impl<T: Send + 'static> Host<T> {
         request: impl FnOnce(&mut StoreContextMut<'_, T>, Instance) -> HostResult<R> + Send + 'static,
     ) -> HostResult<R> {
         if index as usize >= self.inventory.instances().len() {
-            self.inventory.refresh(&mut self.execution)?;
+            self.inventory.refresh(self.timeline.live())?;
         }
         let known = *self.inventory.instance(index).ok_or(Error::BadIndex)?;
+        let past = self.timeline.in_past();
+        let execution = self.timeline.current();
         // Read now, used once paused, when it cannot change.
-        let current = self.execution.store_number();
-        self.execution.with_paused(move |paused| {
+        let current = execution.store_number();
+        execution.with_paused(move |paused| {
             // The program has moved on to another store (a server's next
             // request): this instance is gone.
             if known.store != current {
                 return Err(Error::BadIndex.into());
             }
-            request(&mut paused.store, known.instance)
+            // A replay's instances are the live program's, made in the
+            // same order.
+            let instance = match past {
+                false => known.instance,
+                true => {
+                    let position = known.instance.debug_index_in_store() as usize;
+                    let instances = paused.store.as_context_mut().debug_all_instances();
+                    *instances.get(position).ok_or(Error::BadIndex)?
+                }
+            };
+            request(&mut paused.store, instance)
         })
     }
 
@@ -124,7 +137,7 @@ impl<T: Send + 'static> Host<T> {
     /// a module the list has not caught up with is a bad index unless paused.
     fn module(&mut self, index: u32) -> HostResult<Module> {
         if index as usize >= self.inventory.modules().len() {
-            match self.inventory.refresh(&mut self.execution) {
+            match self.inventory.refresh(self.timeline.live()) {
                 Ok(()) | Err(Failure::NotPaused) => {}
                 Err(failure) => return Err(failure.into()),
             }
@@ -137,7 +150,7 @@ impl<T: Send + 'static> Host<T> {
         if let Some(index) = self.inventory.instance_index(instance, store) {
             return Ok(index);
         }
-        self.inventory.refresh(&mut self.execution)?;
+        self.inventory.refresh(self.timeline.live())?;
         match self.inventory.instance_index(instance, store) {
             Some(index) => Ok(index),
             None => Err(HostError::Broken(anyhow::anyhow!(
@@ -147,7 +160,7 @@ impl<T: Send + 'static> Host<T> {
     }
 
     fn frame_value(&mut self, frame: u32, index: u32, slot: FrameSlot) -> HostResult<Value> {
-        self.execution.with_paused(move |paused| {
+        self.timeline.current().with_paused(move |paused| {
             let frame = paused.frame(frame)?.ok_or(Error::BadIndex)?;
             let store = &mut paused.store;
             let count = match slot {
@@ -194,7 +207,7 @@ impl<T: Send + 'static> Host<T> {
             length,
         };
         Ok(self
-            .execution
+            .timeline
             .edit_watchpoint(range, kind_from_wit(access), add)?)
     }
 
@@ -222,11 +235,13 @@ impl<T: Send + 'static> Host<T> {
     fn edit_breakpoint(&mut self, location: CodeLocation, add: bool) -> HostResult<()> {
         let module = self.module(location.module)?;
         // Check the state first: editing needs a paused program.
-        self.execution.with_paused(|_| Ok::<_, HostError>(()))?;
+        self.timeline
+            .current()
+            .with_paused(|_| Ok::<_, HostError>(()))?;
         let bytecode = module.debug_bytecode().unwrap_or_default();
         let pc =
             bytecode::instruction_at_or_after(bytecode, location.pc).ok_or(Error::OutOfBounds)?;
-        Ok(self.execution.edit_breakpoint(&module, pc, add)?)
+        Ok(self.timeline.edit_breakpoint(&module, pc, add)?)
     }
 }
 
@@ -312,7 +327,8 @@ impl<T: Send + 'static> wit::Host for Host<T> {
 impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
     fn state(&mut self, _: Resource<DebuggeeHandle>) -> wasmtime::Result<wit::State> {
         let state = self
-            .execution
+            .timeline
+            .current()
             .state()
             .map_err(wasmtime::Error::from_anyhow)?;
         Ok(match state {
@@ -328,6 +344,8 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
                     Fate::Unknown => wit::Catcher::Unknown,
                 }),
                 Stop::Watchpoint(hit) => wit::Stop::Watchpoint(self.watch_hit(hit)?),
+                Stop::HistoryStart => wit::Stop::HistoryStart,
+                Stop::Diverged(why) => wit::Stop::Diverged(why),
             }),
             StateView::Running => wit::State::Running,
             StateView::Exited(status) => wit::State::Exited(status),
@@ -338,36 +356,42 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
         &mut self,
         _: Resource<DebuggeeHandle>,
     ) -> wasmtime::Result<Resource<DynPollable>> {
-        let readiness = NotRunning(self.execution.readiness());
+        let readiness = NotRunning(self.timeline.live().readiness());
         let resource = self.table.push(readiness)?;
         subscribe(&mut self.table, resource)
     }
 
     fn resume(&mut self, _: Resource<DebuggeeHandle>, mode: wit::ResumeMode) -> HostResult<()> {
-        let mode = match mode {
-            wit::ResumeMode::Continue => ResumeMode::Continue,
-            wit::ResumeMode::Step => ResumeMode::Step,
+        let done = match mode {
+            wit::ResumeMode::Continue => self.timeline.resume(ResumeMode::Continue),
+            wit::ResumeMode::Step => self.timeline.resume(ResumeMode::Step),
+            wit::ResumeMode::ReverseContinue => self.timeline.reverse_continue(),
+            wit::ResumeMode::ReverseStep => self.timeline.reverse_step(),
         };
-        Ok(self.execution.resume(mode)?)
+        Ok(done?)
+    }
+
+    fn can_reverse(&mut self, _: Resource<DebuggeeHandle>) -> wasmtime::Result<bool> {
+        Ok(self.timeline.can_reverse())
     }
 
     fn interrupt(&mut self, _: Resource<DebuggeeHandle>) -> wasmtime::Result<()> {
-        self.execution.interrupt();
+        self.timeline.live().interrupt();
         Ok(())
     }
 
     fn kill(&mut self, _: Resource<DebuggeeHandle>) -> wasmtime::Result<()> {
-        self.execution.kill();
+        self.timeline.kill();
         Ok(())
     }
 
     fn stop_at_throws(&mut self, _: Resource<DebuggeeHandle>, every: bool) -> wasmtime::Result<()> {
-        self.execution.stop_at_throws(every);
+        self.timeline.stop_at_throws(every);
         Ok(())
     }
 
     fn modules(&mut self, _: Resource<DebuggeeHandle>) -> HostResult<Vec<ModuleInfo>> {
-        self.inventory.refresh(&mut self.execution)?;
+        self.inventory.refresh(self.timeline.live())?;
         Ok(self
             .inventory
             .modules()
@@ -383,7 +407,7 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
     }
 
     fn bytecode(&mut self, _: Resource<DebuggeeHandle>, module: u32) -> HostResult<Vec<u8>> {
-        if let StateView::Exited(_) = self.execution.state().map_err(HostError::Broken)? {
+        if let StateView::Exited(_) = self.timeline.live().state().map_err(HostError::Broken)? {
             return Err(Error::Exited.into());
         }
         match self.module(module)?.debug_bytecode() {
@@ -395,7 +419,7 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
     }
 
     fn instances(&mut self, _: Resource<DebuggeeHandle>) -> HostResult<Vec<InstanceInfo>> {
-        self.inventory.refresh(&mut self.execution)?;
+        self.inventory.refresh(self.timeline.live())?;
         Ok(self
             .inventory
             .instances()
@@ -412,10 +436,9 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
 
     fn frames(&mut self, _: Resource<DebuggeeHandle>, max: u32) -> HostResult<Vec<Frame>> {
         let count = usize::try_from(max).unwrap_or(usize::MAX);
-        let store = self.execution.store_number();
-        let raw = self
-            .execution
-            .with_paused(move |paused| raw_frames(paused, count))?;
+        let execution = self.timeline.current();
+        let store = execution.store_number();
+        let raw = execution.with_paused(move |paused| raw_frames(paused, count))?;
         let mut frames = Vec::with_capacity(raw.len());
         for frame in raw {
             let instance = self.instance_index(frame.instance, store)?;
@@ -487,6 +510,10 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
         address: u64,
         bytes: Vec<u8>,
     ) -> HostResult<()> {
+        // The past cannot change: a replay from there would not be the run.
+        if self.timeline.in_past() {
+            return Err(Error::History.into());
+        }
         self.with_instance(instance, move |store, instance| {
             let memory = instance
                 .debug_memory(&mut *store, memory)
@@ -519,6 +546,9 @@ impl<T: Send + 'static> wit::HostDebuggee for Host<T> {
         global: u32,
         value: Value,
     ) -> HostResult<()> {
+        if self.timeline.in_past() {
+            return Err(Error::History.into());
+        }
         self.with_instance(instance, move |store, instance| {
             let global = instance
                 .debug_global(&mut *store, global)

@@ -20,10 +20,14 @@ mod handler;
 mod host;
 mod inventory;
 mod panics;
+mod position;
+mod preview1;
+mod recording;
 mod runner;
 pub mod server;
 mod setup;
 mod slice;
+mod timeline;
 mod values;
 mod watch;
 
@@ -41,28 +45,61 @@ use crate::program::Program;
 use crate::run::{self, Linkers};
 use bindings::Debugger;
 use execution::Execution;
+use preview1::Recorded;
+use recording::Recording;
+use timeline::{Replays, Timeline};
 use host::Host;
 use inventory::Inventory;
 pub use setup::{Announce, DebuggerSetup};
 
 /// Runs `program` (compiled by `debug_engine`) under the debugger, and
 /// returns the exit status for the process.
+///
+/// A core module's inputs are recorded as it runs (`preview1`), which is
+/// what lets the debugger run it in reverse (`timeline`); a component's
+/// are not yet.
 pub fn run(
     debug_engine: &Engine,
     program: &Program,
     wasi: WasiP1Ctx,
     setup: DebuggerSetup,
 ) -> Result<i32> {
-    let execution = start_program(debug_engine, program, wasi)?;
+    let timeline = start_timeline(debug_engine, program, wasi)?;
     let component = matches!(program, Program::Component(_));
     let inventory = Inventory::new(setup.program_name.clone(), component);
-    debug(execution, inventory, setup)
+    debug(timeline, inventory, setup)
 }
 
-/// Runs the debugger component on `execution` until it returns, then lets
+/// Starts the program paused at its first instruction, its inputs recorded
+/// if it is a core module, with the means to replay them.
+fn start_timeline(
+    engine: &Engine,
+    program: &Program,
+    wasi: WasiP1Ctx,
+) -> Result<Timeline<Recorded>> {
+    let module_linker = preview1::linker(engine)?;
+    let linkers = Arc::new(Linkers::with_module_linker(engine, module_linker)?);
+    let recording = matches!(program, Program::Module(_))
+        .then(|| Recording::new(recording::DEFAULT_CAP));
+    let live = Recorded::live(wasi, recording.clone());
+    let execution = start_program(engine, program, &linkers, live)?;
+    let replays = recording.map(|recording| {
+        let (engine, program) = (engine.clone(), program.clone());
+        Replays {
+            recording: recording.clone(),
+            start: Box::new(move || {
+                let data = Recorded::replay(recording.clone());
+                start_program(&engine, &program, &linkers, data)
+            }),
+        }
+    });
+    Ok(Timeline::new(execution, replays))
+}
+
+/// Runs the debugger component on `timeline` until it returns, then lets
 /// the program run on (a detach) or kills it, and returns the exit status.
 fn debug<T: Send + 'static>(
-    execution: Execution<T>,
+    timeline: Timeline<T>,
     inventory: Inventory,
     setup: DebuggerSetup,
 ) -> Result<i32> {
@@ -84,7 +121,7 @@ fn debug<T: Send + 'static>(
         |host| host,
     )?;
 
-    let mut host = Host::new(sandbox(setup.listen), execution, inventory, setup.announce)?;
+    let mut host = Host::new(sandbox(setup.listen), timeline, inventory, setup.announce)?;
     if setup.no_wait {
         host.start_running()?;
     }
@@ -107,7 +144,7 @@ fn debug<T: Send + 'static>(
         anyhow::Ok(debugger.call_debug(&mut store, debuggee, &setup.args).await)
     })?;
 
-    let execution = store.into_data().into_execution();
+    let execution = store.into_data().into_timeline().into_live();
     match outcome {
         Ok(Ok(())) => execution.finish(),
         Ok(Err(message)) => {
@@ -176,14 +213,17 @@ impl ResourceLimiter for DebuggerLimits {
     }
 }
 
-/// Starts the program paused at its first instruction.
+/// Starts the program paused at its first instruction: the live program,
+/// or a replay if `data` is a replay's.
 fn start_program(
     engine: &Engine,
     program: &Program,
-    wasi: WasiP1Ctx,
-) -> Result<Execution<WasiP1Ctx>> {
-    let linkers = Linkers::new(engine)?;
-    let mut store = Store::new(engine, wasi);
+    linkers: &Arc<Linkers<Recorded>>,
+    data: Recorded,
+) -> Result<Execution<Recorded>> {
+    let linkers = linkers.clone();
+    let replay = data.is_replay();
+    let mut store = Store::new(engine, data);
     let mailbox = Arc::new(handler::Mailbox::new());
     handler::prepare_store(&mut store, &mailbox)?;
     // Registering the code before it runs makes breakpoints patch the code
@@ -194,7 +234,10 @@ fn start_program(
     }
     let program = program.clone();
     let future = Box::pin(async move { run::run(&mut store, &linkers, &program).await });
-    Execution::start(engine, future, mailbox)
+    match replay {
+        false => Execution::start(engine, future, mailbox),
+        true => Execution::start_replay(engine, future, mailbox),
+    }
 }
 
 /// The debugger's WASI: stderr, clocks and randomness, and TCP on `listen`
@@ -244,8 +287,11 @@ mod tests {
             r#"(module (func (export "_start") (local i32) nop))"#,
         )
         .unwrap();
-        let wasi = WasiCtxBuilder::new().build_p1();
-        let mut execution = start_program(&engine, &Program::Module(module), wasi).unwrap();
+        let module_linker = preview1::linker(&engine).unwrap();
+        let linkers = Arc::new(Linkers::with_module_linker(&engine, module_linker).unwrap());
+        let data = Recorded::live(WasiCtxBuilder::new().build_p1(), None);
+        let program = Program::Module(module);
+        let mut execution = start_program(&engine, &program, &linkers, data).unwrap();
         // Wasmtime's `FrameHandle::local` panics on an index past the end.
         let reply = execution.with_paused(|paused| {
             Ok::<_, Failure>(match paused.frame(0) {

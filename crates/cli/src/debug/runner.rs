@@ -8,6 +8,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::task::{Context, Poll, Waker};
 
@@ -86,10 +87,19 @@ impl<T: Send + 'static> Runner<T> {
     /// Polls the program once on this thread, in the context of its I/O
     /// runtime, which its host calls may need.
     pub fn poll_here(&self, mut program: ProgramFuture, mailbox: &Mailbox<T>) -> Polled {
-        let mut cx = Context::from_waker(Waker::noop());
-        let poll = {
+        let woken = Arc::new(Woken::default());
+        let waker = Waker::from(woken.clone());
+        let mut cx = Context::from_waker(&waker);
+        let poll = loop {
             let _context = self.io.enter();
-            program.as_mut().poll(&mut cx)
+            let poll = program.as_mut().poll(&mut cx);
+            // A program that yields at a fuel check (see `position`) asks
+            // to be polled again at once; a stop, a wait on I/O or the end
+            // of a slice leaves here.
+            let woken = woken.0.swap(false, Ordering::Relaxed);
+            if poll.is_ready() || !woken || mailbox.take_slice_yield() {
+                break poll;
+            }
         };
         match poll {
             Poll::Ready(ending) => Polled::Ended(ending),
@@ -141,6 +151,16 @@ impl<T: Send + 'static> Runner<T> {
 
 fn gone() -> anyhow::Error {
     anyhow!("the thread that runs the program is gone")
+}
+
+/// A waker that only notes that it was woken.
+#[derive(Default)]
+struct Woken(AtomicBool);
+
+impl std::task::Wake for Woken {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Polls the program until it parks at a stop or ends.

@@ -27,6 +27,7 @@ use wasmtime::{AsContextMut, Engine, Store};
 use super::execution::{Execution, KILLED_EXIT_STATUS};
 use super::handler::{self, Mailbox, Stop, park};
 use super::inventory::Inventory;
+use super::timeline::Timeline;
 use super::{DebuggerSetup, debug};
 use crate::run::Ending;
 
@@ -121,9 +122,7 @@ where
     });
     // The handler is a component: its core modules get names of their own.
     let inventory = Inventory::new(setup.program_name.clone(), true);
-    debug(
-        Execution::start(engine, program, mailbox)?,
-        inventory,
-        setup,
-    )
+    // A server's inputs are not recorded: it cannot run in reverse.
+    let timeline = Timeline::new(Execution::start(engine, program, mailbox)?, None);
+    debug(timeline, inventory, setup)
 }

@@ -78,6 +78,15 @@ impl Watches {
         self.set.is_empty()
     }
 
+    /// Every watchpoint, with how many times it was set: what a replay of
+    /// the program gets.
+    pub fn list(&self) -> Vec<(Range, Kind, usize)> {
+        self.set
+            .iter()
+            .map(|watch| (watch.range, watch.kind, watch.count))
+            .collect()
+    }
+
     /// The program has moved to a new store (a server, to its next
     /// request): each watchpoint follows its module there.
     pub fn enter_store(&mut self) {
