@@ -30,6 +30,7 @@ macro_rules! handle_calls {
 handle_calls! {
     fn state(&self) -> State;
     fn resume(&self, mode: ResumeMode) -> Result<(), Error>;
+    fn can_reverse(&self) -> bool;
     fn interrupt(&self);
     fn kill(&self);
     fn stop_at_throws(&self, every: bool);
@@ -65,6 +66,9 @@ handle_calls! {
 pub struct Inferior {
     handle: Box<dyn Handle>,
     running: bool,
+    /// Whether the runtime can run the program backwards: asked once, as it
+    /// holds for the whole run.
+    can_reverse: bool,
     /// Counts resumes: the same number throughout one stop, so callers key
     /// their own per-stop caches on it.
     resumes: u64,
@@ -86,9 +90,11 @@ struct StopCache {
 impl Inferior {
     pub fn new(handle: Box<dyn Handle>) -> Self {
         let running = matches!(handle.state(), State::Running);
+        let can_reverse = handle.can_reverse();
         Inferior {
             handle,
             running,
+            can_reverse,
             resumes: 0,
             stop: StopCache::default(),
             modules: Vec::new(),
@@ -106,6 +112,11 @@ impl Inferior {
     /// Whether we last saw it running (no host call).
     pub fn is_running(&self) -> bool {
         self.running
+    }
+
+    /// Whether `resume` takes the reverse modes (no host call).
+    pub fn can_reverse(&self) -> bool {
+        self.can_reverse
     }
 
     /// Which stop the caches belong to: how many resumes came before it.

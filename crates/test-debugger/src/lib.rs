@@ -9,6 +9,8 @@
 //! |---|---|
 //! | `state`, `wait` | `paused(entry)`, `paused(trap(…))`, `paused(watchpoint(write 0x400+4 write))` (watching, range, what touched it), `running`, `exited(7)`; `wait` blocks until not running |
 //! | `continue` | resumes, waits, then prints the state |
+//! | `reverse-continue`, `reverse-step` | runs backwards (to the last breakpoint or watchpoint hit, or one instruction), waits, then prints the state: `paused(breakpoint)`, `paused(step)`, `paused(history-start)` at the start of the recording, `paused(diverged(…))` |
+//! | `can-reverse` | `true` or `false` |
 //! | `resume` | resumes without waiting: `ok` |
 //! | `step [N]` | N single steps (stopping early if the program stops otherwise): `paused(step) at M:0xPC` |
 //! | `interrupt`, `kill`, `sleep MS` | `ok` |
@@ -129,6 +131,17 @@ impl Session {
                 d.resume(ResumeMode::Continue)?;
                 "ok".into()
             }
+            Command::ReverseContinue => {
+                d.resume(ResumeMode::ReverseContinue)?;
+                self.wait();
+                state_text(&self.debuggee.state())
+            }
+            Command::ReverseStep => {
+                d.resume(ResumeMode::ReverseStep)?;
+                self.wait();
+                state_text(&self.debuggee.state())
+            }
+            Command::CanReverse => d.can_reverse().to_string(),
             Command::Step(count) => {
                 for _ in 0..count {
                     self.debuggee.resume(ResumeMode::Step)?;
@@ -380,6 +393,7 @@ fn error_name(error: Error) -> &'static str {
         Error::OutOfBounds => "out-of-bounds",
         Error::TypeMismatch => "type-mismatch",
         Error::Internal => "internal",
+        Error::History => "history",
     }
 }
 
@@ -408,6 +422,8 @@ fn stop_text(stop: &Stop) -> String {
         Stop::Exception(Catcher::Caught) => "exception(caught)".into(),
         Stop::Exception(Catcher::Uncaught) => "exception(uncaught)".into(),
         Stop::Exception(Catcher::Unknown) => "exception(unknown)".into(),
+        Stop::HistoryStart => "history-start".into(),
+        Stop::Diverged(message) => format!("diverged({message})"),
     }
 }
 

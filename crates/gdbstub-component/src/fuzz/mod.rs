@@ -3,17 +3,18 @@
 //! Each case is a seed; `arbitrary` turns the seed's bytes into a client's
 //! actions (raw bytes, well-formed packets with hostile arguments, packets
 //! cut in two, interrupts, hang-ups) and the program's (stopping a run,
-//! exiting). After every action it checks what must always hold: nothing
-//! panics, the conversation never fails, every byte sent back is an ack or
-//! a packet with a correct checksum that fits the packet size, and a write
-//! whose data is not its declared length changes nothing.
+//! exiting), against a model that records (and so runs backwards) or not.
+//! After every action it checks what must always hold: nothing panics, the
+//! conversation never fails, every byte sent back is an ack or a packet
+//! with a correct checksum that fits the packet size, and a write whose
+//! data is not its declared length changes nothing.
 //!
 //! The normal test run fuzzes for a moment; a long run is
 //! `WASMDEBUG_FUZZ_SECONDS=600 cargo test --release -p wasmdebug-gdbstub-component fuzz -- --nocapture`
 //! (see docs/fuzzing.md). A failing case prints its seed;
 //! `WASMDEBUG_FUZZ_SEED=N` runs that case alone.
 
-mod model;
+pub(crate) mod model;
 
 use std::time::{Duration, Instant};
 
@@ -90,6 +91,8 @@ fn request(u: &mut Unstructured) -> Result<Vec<u8>> {
         "G00",
         "c",
         "s",
+        "bc",
+        "bs",
         "vCont?",
         "vCont;c",
         "vCont;s:p1.1",
@@ -227,7 +230,10 @@ fn run_case(data: &[u8]) -> std::result::Result<usize, String> {
     let frames = u.int_in_range(1..=40).unwrap_or(1);
     let module = u.int_in_range(8..=4096).unwrap_or(8);
     let memory = u.int_in_range(0..=0x2_0000).unwrap_or(0);
-    let model = Model::new(frames, module, memory);
+    let mut model = Model::new(frames, module, memory);
+    if u.arbitrary().unwrap_or(false) {
+        model = model.recording();
+    }
     let mut debugger = Debugger::new(Inferior::new(Box::new(model.clone())));
     let mut steps = 0;
     'clients: loop {

@@ -22,6 +22,15 @@ pub struct World {
     pub breakpoints: Vec<CodeLocation>,
     /// Every write the target made: (memory, address, length).
     pub writes: Vec<(u32, u64, usize)>,
+    /// Whether the runtime records, and so can run backwards.
+    pub can_reverse: bool,
+    /// Instructions run up to the position shown, and up to the present
+    /// (the furthest the program has been): a position before the present
+    /// is a replay, whose memory cannot change.
+    pub position: u64,
+    pub present: u64,
+    /// Whether the current run goes backwards.
+    pub reversing: bool,
 }
 
 impl Model {
@@ -47,7 +56,17 @@ impl Model {
             frames,
             breakpoints: Vec::new(),
             writes: Vec::new(),
+            can_reverse: false,
+            position: 0,
+            present: 0,
+            reversing: false,
         })))
+    }
+
+    /// The same model, recording: it runs backwards too.
+    pub fn recording(self) -> Model {
+        self.0.borrow_mut().can_reverse = true;
+        self
     }
 
     /// The fuzz loop's turn as the program: a running program stops as `how` says.
@@ -56,11 +75,29 @@ impl Model {
         if !matches!(world.state, State::Running) {
             return;
         }
-        world.state = match how % 5 {
+        if world.reversing {
+            // Back to an earlier breakpoint hit, or to the start.
+            world.position /= 2;
+            world.state = match how % 2 {
+                0 if world.position > 0 => State::Paused(Stop::Breakpoint),
+                _ => {
+                    world.position = 0;
+                    State::Paused(Stop::HistoryStart)
+                }
+            };
+            return;
+        }
+        // Forward runs replay up to the present, then go on live.
+        world.position = world.present + u64::from(how) + 1;
+        world.present = world.position;
+        world.state = match how % 6 {
             0 => State::Paused(Stop::Breakpoint),
             1 => State::Paused(Stop::Trap("wasm trap: integer divide by zero".into())),
             2 => State::Paused(Stop::Exception(Catcher::Uncaught)),
             3 => State::Exited(i32::from(how)),
+            4 if world.can_reverse => {
+                State::Paused(Stop::Diverged("the replay made another host call".into()))
+            }
             _ => State::Exited(-1),
         };
     }
@@ -98,12 +135,37 @@ impl Handle for Model {
     }
     fn resume(&self, mode: ResumeMode) -> Result<(), Error> {
         let mut world = self.paused()?;
-        world.state = match (&world.state, mode) {
-            (State::Paused(Stop::Trap(_)), _) => State::Exited(134),
-            (_, ResumeMode::Step) => State::Paused(Stop::Step),
-            (_, ResumeMode::Continue) => State::Running,
+        let trapped = matches!(world.state, State::Paused(Stop::Trap(_)));
+        world.reversing = matches!(mode, ResumeMode::ReverseContinue | ResumeMode::ReverseStep);
+        if world.reversing && !world.can_reverse {
+            world.reversing = false;
+            return Err(Error::History);
+        }
+        world.state = match mode {
+            // Going on from a trap ends the program; going back does not.
+            ResumeMode::Continue | ResumeMode::Step if trapped => State::Exited(134),
+            ResumeMode::Step => {
+                world.position += 1;
+                world.present = world.present.max(world.position);
+                State::Paused(Stop::Step)
+            }
+            ResumeMode::Continue => State::Running,
+            ResumeMode::ReverseStep if world.position == 0 => State::Paused(Stop::HistoryStart),
+            ResumeMode::ReverseStep => {
+                world.position -= 1;
+                State::Paused(Stop::Step)
+            }
+            // With nothing to hit, a reverse run goes straight to the start.
+            ResumeMode::ReverseContinue if world.breakpoints.is_empty() => {
+                world.position = 0;
+                State::Paused(Stop::HistoryStart)
+            }
+            ResumeMode::ReverseContinue => State::Running,
         };
         Ok(())
+    }
+    fn can_reverse(&self) -> bool {
+        self.0.borrow().can_reverse
     }
     fn interrupt(&self) {
         let mut world = self.0.borrow_mut();
@@ -184,6 +246,9 @@ impl Handle for Model {
         let mut world = self.paused()?;
         if instance != 0 {
             return Err(Error::BadIndex);
+        }
+        if world.position < world.present {
+            return Err(Error::History);
         }
         let target = world
             .memories

@@ -190,7 +190,8 @@ impl<'a> Conversation<'a> {
     /// the reply it wrote after `mark` the current stop's: its signal and
     /// stop reason, and the pc, which LLDB's Wasm plugin wants in every
     /// stop reply. A client that connects to a program stopped by a late
-    /// attach, a trap or a breakpoint is told so.
+    /// attach, a trap, a breakpoint or at the start of its history is told
+    /// so.
     fn tell_the_stop(&mut self, mark: usize) {
         let Some(Event::Stopped {
             reason,

@@ -14,6 +14,7 @@ mod memory_map;
 mod monitor;
 pub(crate) mod packets;
 mod resume;
+mod reverse;
 mod session;
 mod wasm;
 mod watchpoints;
@@ -51,6 +52,9 @@ pub struct Debugger {
     watchpoints: Vec<watchpoints::Watch>,
     /// The qXfer documents of the current stop.
     documents: RefCell<Documents>,
+    /// Why the host refused the last reverse request, until the stop reply
+    /// that says so (see `reverse`).
+    reverse_refused: Option<Error>,
 }
 
 #[derive(Default)]
@@ -67,6 +71,7 @@ impl Debugger {
             breakpoints: Vec::new(),
             watchpoints: Vec::new(),
             documents: RefCell::default(),
+            reverse_refused: None,
         }
     }
 
@@ -119,6 +124,9 @@ pub mod errno {
     pub const EFAULT: u8 = 0x0e;
     pub const EBUSY: u8 = 0x10;
     pub const EINVAL: u8 = 0x16;
+    /// The recorded history cannot change: a write while the program is
+    /// shown at a past position.
+    pub const EROFS: u8 = 0x1e;
 }
 
 /// The errno for a failure reported by the host.
@@ -129,6 +137,7 @@ pub fn errno_of(error: Error) -> u8 {
         Error::BadIndex | Error::OutOfBounds => errno::EFAULT,
         Error::TypeMismatch => errno::EINVAL,
         Error::Internal => errno::EIO,
+        Error::History => errno::EROFS,
     }
 }
 

@@ -1,20 +1,22 @@
-//! Continue and single step, and turning the way the program stopped into a stop reply.
+//! Continue and single step (running in reverse is `reverse`), and turning the way the program stopped into a stop reply.
 
 use gdbstub::common::Signal;
 use gdbstub::stub::SingleThreadStopReason;
+use gdbstub::target::ext::base::reverse_exec::{ReplayLogPosition, ReverseContOps, ReverseStepOps};
 use gdbstub::target::ext::base::singlethread::{
     SingleThreadResume, SingleThreadSingleStep, SingleThreadSingleStepOps,
 };
 use gdbstub::target::ext::breakpoints::WatchKind;
 
 use super::{Debugger, Refusal, errno_of};
-use crate::wasmdebug::debugger::debuggee::{Catcher, ResumeMode, State, Stop};
+use crate::wasmdebug::debugger::debuggee::{Catcher, Error, ResumeMode, State, Stop};
 
 /// What to tell the client once the program is no longer running.
 pub enum Event {
     /// It paused: the stop reply, the pc to send along with it, and for a
-    /// trap or an exception what happened, which the reply carries as an
-    /// exception (see `exception_fields`) and the session prints.
+    /// trap, an exception, a diverged replay or a refused reverse run what
+    /// happened, which the reply carries as an exception (see
+    /// `exception_fields`) and the session prints.
     Stopped {
         reason: SingleThreadStopReason<u64>,
         pc: Option<u64>,
@@ -25,14 +27,14 @@ pub enum Event {
 }
 
 impl Debugger {
-    fn start(&mut self, mode: ResumeMode) -> Result<(), Refusal> {
+    pub(super) fn start(&mut self, mode: ResumeMode) -> Result<(), Error> {
         let inferior = self.inferior.get_mut();
         // A fresh stub replays `c` while the program already runs (see
         // `session`); there is nothing to do then.
         if inferior.is_running() {
             return Ok(());
         }
-        inferior.resume(mode).map_err(|e| Refusal(errno_of(e)))
+        inferior.resume(mode)
     }
 
     /// Asks a running program to pause; its stop is reported as usual.
@@ -52,6 +54,14 @@ impl Debugger {
             State::Paused(stop) => stop,
         };
         let mut pc = Self::pc(inferior).ok();
+        if let Some(description) = self.reverse_refusal() {
+            return Some(Event::Stopped {
+                reason: signal(Signal::SIGTRAP),
+                pc,
+                exception: Some(description),
+            });
+        }
+        let inferior = self.inferior.get_mut();
         if let (Stop::Breakpoint, Ok(frame)) = (&stop, inferior.innermost_frame()) {
             pc = self.breakpoint_pc(frame.location).or(pc);
         }
@@ -63,6 +73,17 @@ impl Debugger {
             ),
             Stop::Entry | Stop::Step => (signal(Signal::SIGTRAP), None),
             Stop::Interrupted => (signal(Signal::SIGINT), None),
+            Stop::HistoryStart => (
+                SingleThreadStopReason::ReplayLog {
+                    tid: None,
+                    pos: ReplayLogPosition::Begin,
+                },
+                None,
+            ),
+            Stop::Diverged(message) => (
+                signal(Signal::SIGTRAP),
+                Some(format!("replay diverged: {message}")),
+            ),
             Stop::Trap(description) => (signal(trap_signal(&description)), Some(description)),
             Stop::Exception(catcher) => {
                 let description = match catcher {
@@ -95,6 +116,13 @@ pub fn stop_fields(reason: &SingleThreadStopReason<u64>) -> (u8, Vec<u8>) {
                 WatchKind::ReadWrite => "awatch",
             };
             (Signal::SIGTRAP.0, format!("{name}:{addr:x};").into_bytes())
+        }
+        SingleThreadStopReason::ReplayLog { pos, .. } => {
+            let pos = match pos {
+                ReplayLogPosition::Begin => "begin",
+                ReplayLogPosition::End => "end",
+            };
+            (Signal::SIGTRAP.0, format!("replaylog:{pos};").into_bytes())
         }
         _ => (Signal::SIGTRAP.0, Vec::new()),
     }
@@ -142,17 +170,32 @@ fn trap_signal(description: &str) -> Signal {
 impl SingleThreadResume for Debugger {
     fn resume(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
         self.start(ResumeMode::Continue)
+            .map_err(|e| Refusal(errno_of(e)))
     }
 
     #[inline(always)]
     fn support_single_step(&mut self) -> Option<SingleThreadSingleStepOps<'_, Self>> {
         Some(self)
     }
+
+    /// Only where the runtime records the program, so that qSupported
+    /// offers `ReverseContinue+` to no other.
+    #[inline(always)]
+    fn support_reverse_cont(&mut self) -> Option<ReverseContOps<'_, (), Self>> {
+        self.inferior.get_mut().can_reverse().then_some(self)
+    }
+
+    /// Likewise `ReverseStep+`.
+    #[inline(always)]
+    fn support_reverse_step(&mut self) -> Option<ReverseStepOps<'_, (), Self>> {
+        self.inferior.get_mut().can_reverse().then_some(self)
+    }
 }
 
 impl SingleThreadSingleStep for Debugger {
     fn step(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
         self.start(ResumeMode::Step)
+            .map_err(|e| Refusal(errno_of(e)))
     }
 }
 
