@@ -185,7 +185,9 @@ impl<T: Send + 'static> Execution<T> {
     }
 
     /// The breakpoints and watchpoints set, for a replay to get. Any state.
-    pub fn breakpoints_and_watchpoints(&self) -> (Vec<(Module, u32, usize)>, Vec<(Range, Kind, usize)>) {
+    pub fn breakpoints_and_watchpoints(
+        &self,
+    ) -> (Vec<(Module, u32, usize)>, Vec<(Range, Kind, usize)>) {
         (
             self.mailbox.breakpoints().list(),
             self.mailbox.watches().list(),

@@ -23,6 +23,7 @@ use super::exceptions::{Fate, Handlers};
 use super::frames::{Paused, innermost};
 use super::panics::{contain, lock};
 use super::position::{FUEL, FUEL_WINDOW};
+use super::preview1::is_shim;
 use super::recording::Diverged;
 use super::watch::{Hit, Watches};
 
@@ -303,25 +304,29 @@ impl<T> Handler<T> {
             return None;
         }
         match event {
-            DebugEvent::Breakpoint => match mailbox.mode() {
-                // In single-step mode every instruction raises this event.
-                Mode::Step => Some(Stop::Step),
-                Mode::Interrupt => Some(Stop::Interrupted),
+            DebugEvent::Breakpoint => {
                 // Every instruction: the innermost frame is found once.
-                Mode::Watch => {
-                    let here = innermost(store);
-                    match mailbox.watches().check(store, here.as_ref()) {
+                let here = innermost(store);
+                // Single steps through the WASI shim are not the program's.
+                if here.as_ref().is_some_and(|here| is_shim(&here.module)) {
+                    return None;
+                }
+                match mailbox.mode() {
+                    // In single-step mode every instruction raises this event.
+                    Mode::Step => Some(Stop::Step),
+                    Mode::Interrupt => Some(Stop::Interrupted),
+                    Mode::Watch => match mailbox.watches().check(store, here.as_ref()) {
                         Some(hit) => Some(Stop::Watchpoint(hit)),
                         None => here
                             .is_some_and(|here| breakpoints::is_set(store, &here))
                             .then_some(Stop::Breakpoint),
-                    }
+                    },
+                    // A site patched for another module's breakpoint runs on.
+                    Mode::Run => here
+                        .is_some_and(|here| breakpoints::is_set(store, &here))
+                        .then_some(Stop::Breakpoint),
                 }
-                // A site patched for another module's breakpoint runs on.
-                Mode::Run => innermost(store)
-                    .is_some_and(|here| breakpoints::is_set(store, &here))
-                    .then_some(Stop::Breakpoint),
-            },
+            }
             DebugEvent::EpochYield if mailbox.take_interrupt() => {
                 self.interrupt_at_next_instruction(store)
             }

@@ -109,7 +109,19 @@ impl<T: Send + 'static> Host<T> {
             self.inventory.refresh(self.timeline.live())?;
         }
         let known = *self.inventory.instance(index).ok_or(Error::BadIndex)?;
-        let past = self.timeline.in_past();
+        // A replay makes the live program's instances in the same order:
+        // this one is the same module's instance of the same rank there.
+        let past = self.timeline.in_past().then(|| {
+            let module = self
+                .inventory
+                .module(known.module)
+                .map(Module::debug_index_in_engine);
+            let rank = self.inventory.instances()[..index as usize]
+                .iter()
+                .filter(|other| other.module == known.module && other.store == known.store)
+                .count();
+            (module, rank)
+        });
         let execution = self.timeline.current();
         // Read now, used once paused, when it cannot change.
         let current = execution.store_number();
@@ -119,14 +131,18 @@ impl<T: Send + 'static> Host<T> {
             if known.store != current {
                 return Err(Error::BadIndex.into());
             }
-            // A replay's instances are the live program's, made in the
-            // same order.
             let instance = match past {
-                false => known.instance,
-                true => {
-                    let position = known.instance.debug_index_in_store() as usize;
+                None => known.instance,
+                Some((module, rank)) => {
                     let instances = paused.store.as_context_mut().debug_all_instances();
-                    *instances.get(position).ok_or(Error::BadIndex)?
+                    let same_module = |instance: &&Instance| {
+                        Some(instance.module(&paused.store).debug_index_in_engine()) == module
+                    };
+                    *instances
+                        .iter()
+                        .filter(same_module)
+                        .nth(rank)
+                        .ok_or(Error::BadIndex)?
                 }
             };
             request(&mut paused.store, instance)

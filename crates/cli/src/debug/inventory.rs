@@ -8,6 +8,7 @@ use wasmtime::{AsContextMut, Instance, Module};
 
 use super::execution::{Execution, Failure};
 use super::frames::Paused;
+use super::preview1::is_shim;
 
 /// The debugger's view of the program's modules and instances.
 pub struct Inventory {
@@ -57,26 +58,25 @@ impl Inventory {
         &mut self,
         execution: &mut Execution<T>,
     ) -> Result<(), Failure> {
-        // The list's newest instances are those of the store it last saw.
-        let newest_store = self.instances.last().map(|known| known.store);
-        let known_in_newest_store = self
-            .instances
-            .iter()
-            .rev()
-            .take_while(|known| Some(known.store) == newest_store)
-            .count();
+        // The list's newest instances are those of the store it last saw;
+        // of those, the one last made (instances are numbered in order).
         let store = execution.store_number();
+        let newest = self
+            .instances
+            .last()
+            .filter(|known| known.store == store)
+            .map(|known| known.instance.debug_index_in_store());
         let (modules, new_instances) = execution.with_paused(move |paused| {
             let modules = paused.store.as_context_mut().debug_all_modules();
             let instances = paused.store.as_context_mut().debug_all_instances();
-            // Of a store the list has not seen, every instance is new.
-            let known = match Some(store) == newest_store {
-                true => known_in_newest_store,
-                false => 0,
-            };
             let new_instances: Vec<_> = instances
                 .into_iter()
-                .skip(known)
+                .filter(|instance| {
+                    newest.is_none_or(|newest| instance.debug_index_in_store() > newest)
+                        && !is_shim(instance.module(&paused.store))
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
                 .map(|instance| {
                     let module = instance.module(&paused.store).clone();
                     let sizes = index_space_sizes(paused, &instance);
@@ -85,8 +85,8 @@ impl Inventory {
                 .collect();
             Ok::<_, Failure>((modules, new_instances))
         })?;
-        for module in modules {
-            self.module_index(&module);
+        for module in modules.iter().filter(|module| !is_shim(module)) {
+            self.module_index(module);
         }
         for (instance, module, (memories, globals, tables, functions)) in new_instances {
             let module = self.module_index(&module);

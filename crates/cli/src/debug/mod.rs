@@ -45,12 +45,12 @@ use crate::program::Program;
 use crate::run::{self, Linkers};
 use bindings::Debugger;
 use execution::Execution;
-use preview1::Recorded;
-use recording::Recording;
-use timeline::{Replays, Timeline};
 use host::Host;
 use inventory::Inventory;
+use preview1::Recorded;
+use recording::Recording;
 pub use setup::{Announce, DebuggerSetup};
+use timeline::{Replays, Timeline};
 
 /// Runs `program` (compiled by `debug_engine`) under the debugger, and
 /// returns the exit status for the process.
@@ -79,8 +79,8 @@ fn start_timeline(
 ) -> Result<Timeline<Recorded>> {
     let module_linker = preview1::linker(engine)?;
     let linkers = Arc::new(Linkers::with_module_linker(engine, module_linker)?);
-    let recording = matches!(program, Program::Module(_))
-        .then(|| Recording::new(recording::DEFAULT_CAP));
+    let recording =
+        matches!(program, Program::Module(_)).then(|| Recording::new(recording::DEFAULT_CAP));
     let live = Recorded::live(wasi, recording.clone());
     let execution = start_program(engine, program, &linkers, live)?;
     let replays = recording.map(|recording| {

@@ -118,6 +118,7 @@ impl Functions {
             .collect();
         let names: Vec<&'static str> = defined.iter().map(|(name, _)| *name).collect();
         let shim = wasmtime::Module::new(engine, shim_text(&defined))
+            .map_err(anyhow::Error::from)
             .context("cannot compile the WASI shim")?;
         let functions = Arc::new(Functions { names, real, shim });
         let mut linker = Linker::new(engine);
@@ -127,9 +128,9 @@ impl Functions {
             let functions_for_call = functions.clone();
             linker.func_new_async(MODULE, name, ty, move |caller, params, results| {
                 let functions = functions_for_call.clone();
-                Box::new(async move {
-                    call(caller, &functions, index, outputs, params, results).await
-                })
+                Box::new(
+                    async move { call(caller, &functions, index, outputs, params, results).await },
+                )
             })?;
         }
         Ok(linker)
@@ -174,9 +175,8 @@ fn leak_name(name: &str) -> &'static str {
 /// function, exports the memory, and exports function `I` forwarding to
 /// real function `I`.
 fn shim_text(functions: &[(&str, wasmtime::FuncType)]) -> String {
-    let types = |ty: Vec<wasmtime::ValType>| -> String {
-        ty.iter().map(|ty| format!(" {ty}")).collect()
-    };
+    let types =
+        |ty: Vec<wasmtime::ValType>| -> String { ty.iter().map(|ty| format!(" {ty}")).collect() };
     let mut text = format!("(module ${SHIM}\n  (import \"program\" \"memory\" (memory 0))\n");
     for (index, (name, ty)) in functions.iter().enumerate() {
         text += &format!(
@@ -187,7 +187,9 @@ fn shim_text(functions: &[(&str, wasmtime::FuncType)]) -> String {
     }
     text += "  (export \"memory\" (memory 0))\n";
     for (index, (_, ty)) in functions.iter().enumerate() {
-        let gets: String = (0..ty.params().len()).map(|i| format!(" local.get {i}")).collect();
+        let gets: String = (0..ty.params().len())
+            .map(|i| format!(" local.get {i}"))
+            .collect();
         text += &format!(
             "  (func (export \"{index}\") (param{}) (result{}){gets} call $f{index})\n",
             types(ty.params().collect()),
@@ -293,7 +295,9 @@ enum Replayed {
 
 fn replay_outcome(outcome: &Outcome) -> Replayed {
     match outcome {
-        Outcome::Returned { results, writes } => Replayed::Returned(results.clone(), writes.to_vec()),
+        Outcome::Returned { results, writes } => {
+            Replayed::Returned(results.clone(), writes.to_vec())
+        }
         Outcome::Exited(status) => Replayed::Exited(*status),
         Outcome::Failed(message) => Replayed::Failed(message.clone()),
     }
@@ -322,7 +326,10 @@ fn memory<'a>(caller: &'a mut Caller<'_, Recorded>) -> Option<&'a [u8]> {
     Some(memory.data(caller))
 }
 
-fn write_back(caller: &mut Caller<'_, Recorded>, writes: &[(u32, Box<[u8]>)]) -> wasmtime::Result<()> {
+fn write_back(
+    caller: &mut Caller<'_, Recorded>,
+    writes: &[(u32, Box<[u8]>)],
+) -> wasmtime::Result<()> {
     if writes.is_empty() {
         return Ok(());
     }
@@ -359,7 +366,11 @@ enum Output {
     Used { at: usize, len: usize, used: usize },
     /// The buffers of the iovec list (`iovs`, `count`), filled in order,
     /// as many bytes in all as the u32 at the pointer in argument `used`.
-    Iovecs { iovs: usize, count: usize, used: usize },
+    Iovecs {
+        iovs: usize,
+        count: usize,
+        used: usize,
+    },
     /// `poll_oneoff`'s events, 32 bytes each: as many as the u32 at the
     /// pointer in argument `used` says, at most argument `max`.
     Events { at: usize, max: usize, used: usize },
@@ -371,33 +382,90 @@ enum Output {
 fn outputs(name: &str) -> &'static [Output] {
     use Output::*;
     match name {
-        "args_sizes_get" | "environ_sizes_get" => &[Fixed { at: 0, len: 4 }, Fixed { at: 1, len: 4 }],
+        "args_sizes_get" | "environ_sizes_get" => {
+            &[Fixed { at: 0, len: 4 }, Fixed { at: 1, len: 4 }]
+        }
         "clock_res_get" => &[Fixed { at: 1, len: 8 }],
         "clock_time_get" => &[Fixed { at: 2, len: 8 }],
-        "fd_advise" | "fd_allocate" | "fd_close" | "fd_datasync" | "fd_fdstat_set_flags"
-        | "fd_fdstat_set_rights" | "fd_filestat_set_size" | "fd_filestat_set_times"
-        | "fd_renumber" | "fd_sync" | "path_create_directory" | "path_filestat_set_times"
-        | "path_link" | "path_remove_directory" | "path_rename" | "path_symlink"
-        | "path_unlink_file" | "proc_exit" | "proc_raise" | "sched_yield" | "sock_shutdown" => &[],
+        "fd_advise"
+        | "fd_allocate"
+        | "fd_close"
+        | "fd_datasync"
+        | "fd_fdstat_set_flags"
+        | "fd_fdstat_set_rights"
+        | "fd_filestat_set_size"
+        | "fd_filestat_set_times"
+        | "fd_renumber"
+        | "fd_sync"
+        | "path_create_directory"
+        | "path_filestat_set_times"
+        | "path_link"
+        | "path_remove_directory"
+        | "path_rename"
+        | "path_symlink"
+        | "path_unlink_file"
+        | "proc_exit"
+        | "proc_raise"
+        | "sched_yield"
+        | "sock_shutdown" => &[],
         "fd_fdstat_get" => &[Fixed { at: 1, len: 24 }],
         "fd_filestat_get" => &[Fixed { at: 1, len: 64 }],
-        "fd_pread" => &[Iovecs { iovs: 1, count: 2, used: 4 }, Fixed { at: 4, len: 4 }],
+        "fd_pread" => &[
+            Iovecs {
+                iovs: 1,
+                count: 2,
+                used: 4,
+            },
+            Fixed { at: 4, len: 4 },
+        ],
         "fd_prestat_get" => &[Fixed { at: 1, len: 8 }],
         "fd_prestat_dir_name" => &[Buffer { at: 1, len: 2 }],
         "fd_pwrite" => &[Fixed { at: 4, len: 4 }],
-        "fd_read" => &[Iovecs { iovs: 1, count: 2, used: 3 }, Fixed { at: 3, len: 4 }],
-        "fd_readdir" => &[Used { at: 1, len: 2, used: 4 }, Fixed { at: 4, len: 4 }],
+        "fd_read" => &[
+            Iovecs {
+                iovs: 1,
+                count: 2,
+                used: 3,
+            },
+            Fixed { at: 3, len: 4 },
+        ],
+        "fd_readdir" => &[
+            Used {
+                at: 1,
+                len: 2,
+                used: 4,
+            },
+            Fixed { at: 4, len: 4 },
+        ],
         "fd_seek" => &[Fixed { at: 3, len: 8 }],
         "fd_tell" => &[Fixed { at: 1, len: 8 }],
         "fd_write" => &[Fixed { at: 3, len: 4 }],
         "path_filestat_get" => &[Fixed { at: 4, len: 64 }],
         "path_open" => &[Fixed { at: 8, len: 4 }],
-        "path_readlink" => &[Used { at: 3, len: 4, used: 5 }, Fixed { at: 5, len: 4 }],
-        "poll_oneoff" => &[Events { at: 1, max: 2, used: 3 }, Fixed { at: 3, len: 4 }],
+        "path_readlink" => &[
+            Used {
+                at: 3,
+                len: 4,
+                used: 5,
+            },
+            Fixed { at: 5, len: 4 },
+        ],
+        "poll_oneoff" => &[
+            Events {
+                at: 1,
+                max: 2,
+                used: 3,
+            },
+            Fixed { at: 3, len: 4 },
+        ],
         "random_get" => &[Buffer { at: 0, len: 1 }],
         "sock_accept" => &[Fixed { at: 2, len: 4 }],
         "sock_recv" => &[
-            Iovecs { iovs: 1, count: 2, used: 4 },
+            Iovecs {
+                iovs: 1,
+                count: 2,
+                used: 4,
+            },
             Fixed { at: 4, len: 4 },
             Fixed { at: 5, len: 2 },
         ],
@@ -420,8 +488,9 @@ fn output_regions(
     let arg = |index: usize| args.get(index).map_or(0, |value| *value as u32);
     let u32_at = |address: u32| -> u32 {
         let start = address as usize;
-        data.get(start..start + 4)
-            .map_or(0, |bytes| u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+        data.get(start..start + 4).map_or(0, |bytes| {
+            u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+        })
     };
     let mut regions: Vec<(u32, u32)> = Vec::new();
     for output in outputs {

@@ -43,7 +43,11 @@ impl Call {
     fn size(&self) -> usize {
         let outcome = match &self.outcome {
             Outcome::Returned { results, writes } => {
-                results.len() * 8 + writes.iter().map(|(_, bytes)| 16 + bytes.len()).sum::<usize>()
+                results.len() * 8
+                    + writes
+                        .iter()
+                        .map(|(_, bytes)| 16 + bytes.len())
+                        .sum::<usize>()
             }
             Outcome::Exited(_) => 0,
             Outcome::Failed(message) => message.len(),

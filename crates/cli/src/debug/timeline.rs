@@ -487,11 +487,14 @@ impl<T: Send + 'static> Timeline<T> {
         };
         let is_target = match (target, stop) {
             (Target::Throw { here: there, .. }, Stop::Exception(_)) => here == *there,
-            (Target::At {
-                here: there,
-                fingerprint,
-                ..
-            }, stop) if !matches!(stop, Stop::Exception(_)) => {
+            (
+                Target::At {
+                    here: there,
+                    fingerprint,
+                    ..
+                },
+                stop,
+            ) if !matches!(stop, Stop::Exception(_)) => {
                 here == *there && fingerprint_of(replay)? == *fingerprint
             }
             _ => false,
@@ -517,7 +520,9 @@ enum Which {
     Current,
 }
 
-fn here_of<T: Send + 'static>(execution: &mut Execution<T>) -> Result<Option<(Here, Module)>, Failure> {
+fn here_of<T: Send + 'static>(
+    execution: &mut Execution<T>,
+) -> Result<Option<(Here, Module)>, Failure> {
     execution.with_paused(|paused| position::here(paused).map_err(runtime))
 }
 
