@@ -3,7 +3,7 @@
 //! LLDB comes from `ci/setup.sh` (`target/lldb-venv`), or from `$LLDB`.
 
 use std::ffi::OsStr;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -37,6 +37,16 @@ pub struct Runtime {
 impl Runtime {
     /// `wasmdebug run -g 127.0.0.1:0 OPTIONS PROGRAM ARGS`.
     pub fn start(options: &[&str], program: impl AsRef<OsStr>, args: &[&str]) -> Runtime {
+        Runtime::start_with_stdin(options, program, args, &[])
+    }
+
+    /// Like `start`, with `stdin` as the program's standard input.
+    pub fn start_with_stdin(
+        options: &[&str],
+        program: impl AsRef<OsStr>,
+        args: &[&str],
+        stdin: &[u8],
+    ) -> Runtime {
         // Killed if the test fails before the runtime exits (LLDB hangs).
         let mut child = KillOnDrop(
             super::wasmdebug()
@@ -44,12 +54,15 @@ impl Runtime {
                 .args(options)
                 .arg(program)
                 .args(args)
-                .stdin(Stdio::null())
+                .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
                 .expect("wasmdebug starts"),
         );
+        let mut input = child.0.stdin.take().unwrap();
+        input.write_all(stdin).expect("write the program's stdin");
+        drop(input);
         let mut stderr = BufReader::new(child.0.stderr.take().unwrap());
         let mut seen = String::new();
         let addr = loop {

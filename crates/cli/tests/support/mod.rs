@@ -49,6 +49,9 @@ pub enum Debuggee {
     /// `examples/c/recurse.c`, recursion to a given depth, with an 8 MiB
     /// shadow stack. Not one of `ALL`: it has one mode of its own.
     Recursion,
+    /// `examples/c/history.c`, the time-travel debuggee. Not one of `ALL`:
+    /// its modes are its own.
+    History,
 }
 
 impl Debuggee {
@@ -60,11 +63,13 @@ impl Debuggee {
         static RUST_MODULE: OnceLock<PathBuf> = OnceLock::new();
         static RUST_COMPONENT: OnceLock<PathBuf> = OnceLock::new();
         static RECURSION: OnceLock<PathBuf> = OnceLock::new();
+        static HISTORY: OnceLock<PathBuf> = OnceLock::new();
         match self {
             Debuggee::C => C.get_or_init(|| build_c("debuggee", &[])),
             Debuggee::Recursion => {
                 RECURSION.get_or_init(|| build_c("recurse", &["-Wl,-z,stack-size=8388608"]))
             }
+            Debuggee::History => HISTORY.get_or_init(|| build_c("history", &[])),
             Debuggee::RustModule => RUST_MODULE.get_or_init(|| build_rust("wasm32-wasip1")),
             Debuggee::RustComponent => RUST_COMPONENT.get_or_init(|| build_rust("wasm32-wasip2")),
         }
@@ -75,6 +80,7 @@ impl Debuggee {
         match self {
             Debuggee::C => workspace_root().join("examples/c/debuggee.c"),
             Debuggee::Recursion => workspace_root().join("examples/c/recurse.c"),
+            Debuggee::History => workspace_root().join("examples/c/history.c"),
             Debuggee::RustModule | Debuggee::RustComponent => {
                 workspace_root().join("examples/rust/src/main.rs")
             }
