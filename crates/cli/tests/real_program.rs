@@ -126,3 +126,46 @@ fn hexyl_breakpoint_by_regex_backtrace_and_arguments() {
     assert_eq!(session.stdout, stdout(&plain));
     assert_eq!(session.stdout, EXPECTED);
 }
+
+/// Time travel on a real program: going back one `print_byte` call shows
+/// exactly the frame it showed the first time, and going forward again
+/// prints nothing twice.
+#[test]
+fn hexyl_goes_back_one_call_and_shows_it_as_it_was() {
+    let dir = input_dir("hexyl-reverse");
+    let options = options(&dir);
+    let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    let session = lldb::attach_python(
+        Runtime::start(&options, support::hexyl(), &ARGS),
+        &[
+            "breakpoint set -r 'print_byte[^s_]'",
+            "c",
+            "c",
+            "frame variable i b",
+            "c",
+            "frame variable i b",
+            "process continue --reverse",
+            "frame variable i b",
+            "process continue -F",
+            "frame variable i b",
+            "breakpoint delete -f",
+            "c",
+        ],
+    );
+    session.expect(&["exited with status = 0"], 0);
+    let shown: Vec<&str> = session
+        .lldb
+        .split("(lldb) frame variable i b\n")
+        .skip(1)
+        .map(|block| block.split("(lldb)").next().unwrap_or_default())
+        .collect();
+    assert_eq!(shown.len(), 4, "{}", session.lldb);
+    assert!(
+        shown[0].contains("i = 1") && shown[0].contains("b = 'e'"),
+        "{}",
+        shown[0]
+    );
+    assert_eq!(shown[2], shown[0], "back one call: as it was");
+    assert_eq!(shown[3], shown[1], "forward again: as it was");
+    assert_eq!(session.stdout, EXPECTED);
+}

@@ -14,6 +14,7 @@ mod script;
 mod stops;
 #[path = "../support/mod.rs"]
 mod support;
+mod time_travel;
 mod watchpoints;
 
 use std::path::{Path, PathBuf};

@@ -169,7 +169,7 @@ fn a_trap_pauses_at_the_trapping_instruction_then_ends_the_program() {
                 "#0 func * (core::core_arch::wasm32::unreachable) at {trap}, * \
                  | #1 func * (debuggee::level_two) at *, * | #2 func * (debuggee::level_one) at *"
             }
-            Debuggee::Recursion => unreachable!("not one of Debuggee::ALL"),
+            Debuggee::Recursion | Debuggee::History => unreachable!("not one of Debuggee::ALL"),
         };
         let mut vars = Vars::new();
         let err = check(
