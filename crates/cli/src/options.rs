@@ -98,6 +98,7 @@ pub enum Optimize {
 pub enum Debug {
     Debugger(PathBuf),
     Arg(String),
+    TimeTravel(bool),
 }
 
 /// One key a group serves: its name, what its value is, and its parser.
@@ -382,6 +383,11 @@ impl Group for Debug {
             "VALUE: one argument for the debugger component",
             |v| text(v).map(|arg| Debug::Arg(arg.into())),
         ),
+        key(
+            "time-travel",
+            "y|n: record a core module's inputs so it can run in reverse (default y)",
+            |v| boolean(v).map(Debug::TimeTravel),
+        ),
     ];
     const UPSTREAM: &'static [&'static str] = &[
         "debug-info",
@@ -401,6 +407,7 @@ impl Group for Debug {
         match self {
             Debug::Debugger(path) => settings.debugger = Some(path.clone()),
             Debug::Arg(arg) => settings.debugger_args.push(arg.clone()),
+            Debug::TimeTravel(on) => settings.time_travel = *on,
         }
     }
 }
@@ -429,6 +436,9 @@ pub struct Settings {
     pub opt_level: Option<wasmtime::OptLevel>,
     pub debugger: Option<PathBuf>,
     pub debugger_args: Vec<String>,
+    /// Under a debugger, whether a core module's inputs are recorded (and
+    /// fuel counted, the clock of time travel).
+    pub time_travel: bool,
 }
 
 impl Default for Settings {
@@ -450,6 +460,7 @@ impl Default for Settings {
             opt_level: None,
             debugger: None,
             debugger_args: Vec::new(),
+            time_travel: true,
         }
     }
 }

@@ -112,7 +112,7 @@ pub fn engine(guest_debug: bool, settings: &Settings) -> Result<Engine> {
         config.cranelift_opt_level(level);
     }
     // Under a debugger, fuel is the clock of time travel (`debug::position`).
-    config.consume_fuel(guest_debug || settings.fuel.is_some());
+    config.consume_fuel((guest_debug && settings.time_travel) || settings.fuel.is_some());
     // `-W timeout` ends a program that makes no calls by an epoch change.
     config.epoch_interruption(settings.timeout.is_some());
     let max_wasm_stack = match (settings.max_wasm_stack, guest_debug) {

@@ -436,9 +436,12 @@ pub fn prepare_store<T: Send + 'static>(
     if store.edit_breakpoints().is_none() {
         bail!("the engine was not configured for guest debugging");
     }
-    // Fuel is the clock that places a stop in the run (see `position`).
-    store.set_fuel(FUEL)?;
-    store.fuel_async_yield_interval(Some(FUEL_WINDOW))?;
+    // Fuel, where the engine counts it, is the clock that places a stop in
+    // the run (see `position`).
+    if store.get_fuel().is_ok() {
+        store.set_fuel(FUEL)?;
+        store.fuel_async_yield_interval(Some(FUEL_WINDOW))?;
+    }
     store.set_debug_handler(Handler(mailbox.clone()));
     // The engine's epoch only moves on `interrupt`, `kill` and the end of a
     // continue's slice; a deadline of one tick means the next check after

@@ -47,6 +47,9 @@ pub struct Host<T: 'static> {
     timeline: Timeline<T>,
     inventory: Inventory,
     announce: Announce,
+    /// The line that says whether the program can run in reverse, printed
+    /// with the address.
+    time_travel: &'static str,
 }
 
 impl<T: Send + 'static> WasiView for Host<T> {
@@ -65,6 +68,7 @@ impl<T: Send + 'static> Host<T> {
         mut timeline: Timeline<T>,
         mut inventory: Inventory,
         announce: Announce,
+        time_travel: &'static str,
     ) -> anyhow::Result<Host<T>> {
         // Learn the modules while the program is paused at its start, so
         // `bytecode` answers even once it runs. Only a broken runtime is an
@@ -78,6 +82,7 @@ impl<T: Send + 'static> Host<T> {
             timeline,
             inventory,
             announce,
+            time_travel,
         })
     }
 
@@ -669,7 +674,10 @@ impl<T: Send + 'static> console::Host for Host<T> {
 
     fn listening(&mut self, address: String, hint: String) -> wasmtime::Result<()> {
         let lines = match &self.announce {
-            Announce::Print => format!("Debugger listening on {address}\nConnect with: {hint}"),
+            Announce::Print => format!(
+                "Debugger listening on {address}\nConnect with: {hint}\n{}",
+                self.time_travel
+            ),
             Announce::Send(client) => match address.parse() {
                 Ok(address) => {
                     // A client that is gone has nothing to connect.

@@ -64,23 +64,25 @@ pub fn run(
     wasi: WasiP1Ctx,
     setup: DebuggerSetup,
 ) -> Result<i32> {
-    let timeline = start_timeline(debug_engine, program, wasi)?;
+    let timeline = start_timeline(debug_engine, program, wasi, setup.time_travel)?;
     let component = matches!(program, Program::Component(_));
     let inventory = Inventory::new(setup.program_name.clone(), component);
     debug(timeline, inventory, setup)
 }
 
 /// Starts the program paused at its first instruction, its inputs recorded
-/// if it is a core module, with the means to replay them.
+/// if it is a core module and `time_travel` is on, with the means to
+/// replay them.
 fn start_timeline(
     engine: &Engine,
     program: &Program,
     wasi: WasiP1Ctx,
+    time_travel: bool,
 ) -> Result<Timeline<Recorded>> {
     let module_linker = preview1::linker(engine)?;
     let linkers = Arc::new(Linkers::with_module_linker(engine, module_linker)?);
-    let recording =
-        matches!(program, Program::Module(_)).then(|| Recording::new(recording::DEFAULT_CAP));
+    let recording = (time_travel && matches!(program, Program::Module(_)))
+        .then(|| Recording::new(recording::DEFAULT_CAP));
     let live = Recorded::live(wasi, recording.clone());
     let execution = start_program(engine, program, &linkers, live)?;
     let replays = recording.map(|recording| {
@@ -121,7 +123,20 @@ fn debug<T: Send + 'static>(
         |host| host,
     )?;
 
-    let mut host = Host::new(sandbox(setup.listen), timeline, inventory, setup.announce)?;
+    let time_travel = match (timeline.can_reverse(), setup.time_travel) {
+        (true, _) => {
+            "Time travel: on (`process continue --reverse`; -D time-travel=n turns it off)"
+        }
+        (false, true) => "Time travel: off (only a core module's inputs are recorded so far)",
+        (false, false) => "Time travel: off (-D time-travel=n)",
+    };
+    let mut host = Host::new(
+        sandbox(setup.listen),
+        timeline,
+        inventory,
+        setup.announce,
+        time_travel,
+    )?;
     if setup.no_wait {
         host.start_running()?;
     }

@@ -27,6 +27,9 @@ pub struct DebuggerSetup {
     /// Whether the program runs from the start (`--no-wait`) rather than
     /// waiting, paused, for the debugger.
     pub no_wait: bool,
+    /// Whether a core module's inputs are recorded, for running in reverse
+    /// (`-D time-travel`).
+    pub time_travel: bool,
     pub announce: Announce,
 }
 
@@ -90,6 +93,7 @@ impl DebuggerSetup {
             cache,
             program_name,
             no_wait,
+            time_travel: settings.time_travel,
             announce: Announce::Print,
         })
     }

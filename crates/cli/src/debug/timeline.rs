@@ -604,7 +604,7 @@ mod tests {
         let pc = tick_pc(&module);
         let wasi = wasmtime_wasi::WasiCtxBuilder::new().build_p1();
         let program = Program::Module(module.clone());
-        let mut timeline = super::super::start_timeline(&engine, &program, wasi).unwrap();
+        let mut timeline = super::super::start_timeline(&engine, &program, wasi, true).unwrap();
         assert!(timeline.can_reverse());
         timeline.edit_breakpoint(&module, pc, true).unwrap();
 
@@ -653,5 +653,50 @@ mod tests {
 
         timeline.edit_breakpoint(&module, pc, false).unwrap();
         assert_eq!(timeline.into_live().finish().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_replay_that_diverges_says_so_and_forward_returns_to_the_present() {
+        use super::super::preview1::{self, Recorded};
+        use crate::run::Linkers;
+
+        let engine = crate::program::engine(true, &Default::default()).unwrap();
+        let module = Module::new(&engine, PROGRAM).unwrap();
+        let pc = tick_pc(&module);
+        let program = Program::Module(module.clone());
+        let linkers = Arc::new(
+            Linkers::with_module_linker(&engine, preview1::linker(&engine).unwrap()).unwrap(),
+        );
+        let recording = Recording::new(1 << 20);
+        let wasi = wasmtime_wasi::WasiCtxBuilder::new().build_p1();
+        let live = Recorded::live(wasi, Some(recording.clone()));
+        let live = super::super::start_program(&engine, &program, &linkers, live).unwrap();
+        // Replays get another recording: one with no calls at all.
+        let (engine_for_replays, program_for_replays) = (engine.clone(), program.clone());
+        let replays = Replays {
+            recording,
+            start: Box::new(move || {
+                let data = Recorded::replay(Recording::new(1 << 20));
+                let (engine, program) = (&engine_for_replays, &program_for_replays);
+                super::super::start_program(engine, program, &linkers, data)
+            }),
+        };
+        let mut timeline = Timeline::new(live, Some(replays));
+        timeline.edit_breakpoint(&module, pc, true).unwrap();
+        timeline.current().run(ResumeMode::Continue).unwrap();
+        timeline.current().run(ResumeMode::Continue).unwrap();
+        let present = seen(&mut timeline);
+
+        timeline.reverse_continue().unwrap();
+        match stop(&mut timeline) {
+            StateView::Paused(Stop::Diverged(why)) => {
+                assert!(why.contains("past the end of the recording"), "{why}")
+            }
+            other => panic!("not a divergence: {other:?}"),
+        }
+        // Nothing is shown from a diverged past; forward is the present.
+        timeline.resume(ResumeMode::Continue).unwrap();
+        assert!(!timeline.in_past());
+        assert_eq!(seen(&mut timeline), present);
     }
 }

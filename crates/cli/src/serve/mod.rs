@@ -23,7 +23,9 @@ use proxy::Handler;
 /// Serves until the server fails, or the debugger kills it; returns the
 /// exit status for the process.
 pub fn serve(args: &ServeArgs) -> Result<i32> {
-    let settings = args.settings();
+    let mut settings = args.settings();
+    // A server's inputs are not recorded: its engine needs no clock.
+    settings.time_travel = false;
     let cache = Cache::new(&settings)?;
     let debugging = args.debugging.wanted(&settings);
     let engine = program::engine(debugging, &settings)?;
