@@ -12,6 +12,7 @@ mod build;
 mod lldb;
 mod rsp;
 mod runs;
+mod time_travel;
 
 #[path = "../../tests/support/packet.rs"]
 mod packet;
@@ -107,6 +108,43 @@ fn main() {
         "ms",
         watched,
     ));
+    let (off, on) = time_travel::fuel_run_times(&debuggee);
+    rows.push(row(
+        "`compute 32` under -g, one continue, time travel off",
+        "ms",
+        off,
+    ));
+    rows.push(row("the same, time travel on (fuel counted)", "ms", on));
+    let (off, on, rss_off, rss_on) = time_travel::recording_costs(&debuggee);
+    rows.push(row(
+        "`cat` 32 MiB under -g, one continue, time travel off",
+        "ms",
+        off,
+    ));
+    rows.push(row(
+        "the same, time travel on (every call recorded)",
+        "ms",
+        on,
+    ));
+    rows.push(row(
+        "its resident memory at the end, time travel off",
+        "KiB",
+        rss_off,
+    ));
+    rows.push(row("the same, time travel on", "KiB", rss_on));
+    for (label, iterations) in [("about 1 s", 13_000_000), ("about 10 s", 130_000_000)] {
+        let (forward, reverse) = time_travel::reverse_times(&debuggee, iterations);
+        rows.push(row(
+            &format!("`audit`, {label}: continue from `main` to `audit`"),
+            "ms",
+            forward,
+        ));
+        rows.push(row(
+            "the same: `bc` from `audit` back to `main`",
+            "ms",
+            reverse,
+        ));
+    }
     if let Some(wasmtime) = runs::find_wasmtime() {
         let (plain, instrumented) = runs::wasmtime_run_times(&wasmtime, &debuggee);
         rows.push(row("`compute 32` with `wasmtime run`", "ms", plain));

@@ -10,9 +10,15 @@ pub struct Server {
 
 impl Server {
     pub fn start(debuggee: &Path, args: &[&str]) -> (Server, Duration) {
+        Server::start_with(&[], debuggee, args)
+    }
+
+    /// Like `start`, with `options` for `wasmdebug run`.
+    pub fn start_with(options: &[&str], debuggee: &Path, args: &[&str]) -> (Server, Duration) {
         let started = Instant::now();
         let mut child = Command::new(wasmdebug())
             .args(["run", "-g", "127.0.0.1:0"])
+            .args(options)
             .arg(debuggee)
             .args(args)
             .stdout(Stdio::null())
