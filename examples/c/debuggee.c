@@ -48,7 +48,7 @@ static int run_basic(void) {
     int fact = factorial(5);
     printf("factorial(5) = %d\n", fact);
 
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 4; i++) { /* MARK:loop-head */
         points[i].x = i + 1;
         points[i].y = (i + 1) * 10;
         counter++; /* MARK:loop-body */

@@ -191,9 +191,10 @@ fn breaks_steps_and_inspects_frames() {
     );
     assert_eq!(gdb.read(start, len).unwrap(), pattern);
     assert_eq!(gdb.ask(&format!("M{start:x},{len:x}:{}", hex(&old))), "OK");
-    // Code cannot be written.
+    // The module's bytes outside its code section cannot be written (inside
+    // it, a write is for a C global: see the next test).
     assert!(
-        gdb.ask(&format!("M{:x},1:00", code_addr(0, factorial.start)))
+        gdb.ask(&format!("M{:x},1:00", code_addr(0, 0)))
             .starts_with('E')
     );
 
@@ -205,6 +206,39 @@ fn breaks_steps_and_inspects_frames() {
         gdb.ask(&format!("z0,{:x},1", code_addr(0, factorial.start))),
         "OK"
     );
+    assert!(gdb.ask("c").starts_with("W00"));
+    let (status, stdout) = run.finish();
+    assert_eq!(status, Some(0));
+    assert_eq!(stdout, "factorial(5) = 120\nsum = 110\ncounter = 4\n");
+}
+
+/// LLDB 23 names a C global below the code section's size by the code
+/// address `code section + address` (the component's `addr::global_in_code`
+/// says why): a write there goes to linear memory, while a read is of the
+/// code, which LLDB also reads there.
+#[test]
+fn a_write_at_a_code_address_goes_to_the_global_lldb_means() {
+    let module = std::fs::read(Debuggee::C.path()).expect("read the C debuggee");
+    let code = wasm::code_section(&module);
+    // Read-only data, put back before the program runs.
+    let global = 0x800;
+    assert!(global < code.end - code.start);
+    let named = code_addr(0, code.start + global);
+    let run = Served::start(Debuggee::C, &[]);
+    let mut gdb = connect(&run);
+    gdb.ask("qSupported:multiprocess+;swbreak+");
+
+    let before = gdb.read(global, 4).unwrap();
+    let code_bytes = gdb.read(named, 4).unwrap();
+    assert_eq!(code_bytes, module[named as usize & 0xffff_ffff..][..4]);
+    assert_eq!(gdb.ask(&format!("M{named:x},4:deadbeef")), "OK");
+    assert_eq!(gdb.read(global, 4).unwrap(), [0xde, 0xad, 0xbe, 0xef]);
+    assert_eq!(gdb.read(named, 4).unwrap(), code_bytes);
+    assert_eq!(gdb.ask(&format!("M{global:x},4:{}", hex(&before))), "OK");
+    // One byte past the code section is the module's again.
+    let past = code_addr(0, code.end);
+    assert!(gdb.ask(&format!("M{past:x},1:00")).starts_with('E'));
+
     assert!(gdb.ask("c").starts_with("W00"));
     let (status, stdout) = run.finish();
     assert_eq!(status, Some(0));

@@ -46,6 +46,23 @@ pub fn data(memory: u32, offset: u32) -> Option<u64> {
     WasmAddr::new(WasmAddrType::Memory, memory, offset).map(WasmAddr::as_raw)
 }
 
+/// The offset in the module's memory 0 of a C global that LLDB names by
+/// byte `offset` of the module, whose code section's contents span
+/// `code_section`; `None` outside the code section.
+///
+/// DWARF places a global at `DW_OP_addr`, an address in memory 0. LLDB 23
+/// looks it up as a file address, and its Wasm object file puts the code
+/// section at file addresses `0..size` (DWARF's code addresses) ahead of the
+/// data segments, so a global below that size resolves into the code section:
+/// LLDB asks for the module's code address `code_section.start + address`.
+/// Code is never written or watched, so a write or a watchpoint there is
+/// for the global.
+pub fn global_in_code(code_section: &Range<u32>, offset: u32) -> Option<u32> {
+    code_section
+        .contains(&offset)
+        .then(|| offset - code_section.start)
+}
+
 /// The part of a `len`-byte access at `offset` that lies inside a region of
 /// `size` bytes; `None` when it starts at or past the end. Reads that run off
 /// the end are answered short rather than refused, as LLDB reads in whole
@@ -77,6 +94,15 @@ impl MemoryIndex {
     /// The (instance, memory) pair of address-space memory `index`.
     pub fn get(&self, index: u32) -> Option<(u32, u32)> {
         self.pairs.get(index as usize).copied()
+    }
+
+    /// The address-space index of the (instance, memory) pair, if shown.
+    pub fn position(&self, instance: u32, memory: u32) -> Option<u32> {
+        let index = self
+            .pairs
+            .iter()
+            .position(|&pair| pair == (instance, memory))?;
+        u32::try_from(index).ok()
     }
 
     #[allow(clippy::len_without_is_empty)] // never asked
@@ -161,6 +187,29 @@ mod tests {
     }
 
     #[test]
+    fn finds_globals_lldb_names_by_code_addresses() {
+        // One build of examples/c/debuggee.c at -O0: its code section
+        // starts at 0x386, and `counter` is at 0x1000 of memory 0.
+        let code_section = 0x386..0x905b;
+        let cases = [
+            (0x1386, Some(0x1000)),
+            (0x386, Some(0)),
+            (0x905a, Some(0x8cd4)),
+            (0x905b, None),
+            (0x385, None),
+            (0, None),
+        ];
+        for (offset, expected) in cases {
+            assert_eq!(
+                global_in_code(&code_section, offset),
+                expected,
+                "{offset:#x}"
+            );
+        }
+        assert_eq!(global_in_code(&(8..8), 8), None);
+    }
+
+    #[test]
     fn clamps_accesses_to_the_region() {
         let cases = [
             ((0, 4, 10), Some(0..4)),
@@ -187,6 +236,9 @@ mod tests {
         assert_eq!(index.get(2), Some((2, 1)));
         assert_eq!(index.get(4), None);
         assert_eq!(index.len(), 4);
+        assert_eq!(index.position(2, 1), Some(2));
+        assert_eq!(index.position(3, 0), Some(3));
+        assert_eq!(index.position(1, 0), None);
         assert_eq!(MemoryIndex::new([0, 0]).len(), 0);
         assert_eq!(MemoryIndex::new([]).len(), 0);
     }

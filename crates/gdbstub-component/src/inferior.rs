@@ -243,6 +243,21 @@ impl Inferior {
         }
     }
 
+    /// The address-space index of memory `index` of module `module`, in
+    /// the instance of it that `memories` shows.
+    pub fn module_memory(&mut self, module: u32, index: u32) -> Result<u32, Error> {
+        let instances: Vec<u32> = (0u32..)
+            .zip(self.instances()?)
+            .filter(|(_, instance)| instance.module == module)
+            .map(|(number, _)| number)
+            .collect();
+        let memories = self.memories()?;
+        instances
+            .into_iter()
+            .find_map(|instance| memories.position(instance, index))
+            .ok_or(Error::BadIndex)
+    }
+
     /// The size in bytes of address-space memory `memory`.
     pub fn memory_size(&mut self, memory: u32) -> Result<u64, Error> {
         let (instance, index) = self.memories()?.get(memory).ok_or(Error::BadIndex)?;

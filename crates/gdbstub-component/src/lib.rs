@@ -5,11 +5,12 @@
 //! one client after another until a client detaches or kills the program, or
 //! the program ends. Code map: `args` (our arguments), `net` (WASI TCP),
 //! `inferior` (the debuggee and its caches), `addr` (LLDB's address space),
-//! `xml` (qXfer documents), `gdb` (the protocol, and only it), `trace`
-//! (the verbose log).
+//! `bytecode` (where a module's code section lies), `xml` (qXfer
+//! documents), `gdb` (the protocol, and only it), `trace` (the verbose log).
 
 mod addr;
 mod args;
+mod bytecode;
 #[cfg(test)]
 mod fuzz;
 mod gdb;

@@ -111,3 +111,39 @@ fn a_read_watchpoint_stops_after_a_read() {
     );
     assert_eq!(session.stdout, "audit: 5 iterations, checksum 31810\n");
 }
+
+/// `counter` lies below the size of the code section, so LLDB 23 names it by
+/// a code address (the component's `addr::global_in_code` says why): the
+/// watchpoint goes to linear memory all the same, and its stop names the
+/// address LLDB set. The stop is right after the store of `counter++`, at
+/// the loop's `i++`.
+#[test]
+fn a_watchpoint_on_a_global_below_the_code_size_stops_where_it_is_written() {
+    let loop_head = Debuggee::C.line_of("loop-head");
+    let session = attach(
+        Debuggee::C,
+        &["basic"],
+        &[
+            "b run_basic",
+            "c",
+            "watchpoint set variable -w write counter",
+            "c",
+            "bt 1",
+            "watchpoint delete 1",
+            "c",
+        ],
+    );
+    session.expect(
+        &[
+            "Watchpoint created",
+            "stop reason = watchpoint 1",
+            &format!("run_basic at debuggee.c:{loop_head}"),
+            "exited with status = 0",
+        ],
+        0,
+    );
+    assert_eq!(
+        session.stdout,
+        "factorial(5) = 120\nsum = 110\ncounter = 4\n"
+    );
+}

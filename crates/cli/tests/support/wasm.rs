@@ -23,6 +23,22 @@ fn name(bytes: &[u8], at: &mut usize) -> String {
     text
 }
 
+/// The code section's contents, as a byte range of the module.
+pub fn code_section(module: &[u8]) -> Range<u64> {
+    assert_eq!(&module[..4], b"\0asm", "a core module");
+    let mut at = 8;
+    while at < module.len() {
+        let id = module[at];
+        at += 1;
+        let size = leb(module, &mut at);
+        if id == 10 {
+            return at as u64..at as u64 + size;
+        }
+        at += size as usize;
+    }
+    panic!("no code section")
+}
+
 /// Each named function's body, as byte ranges of the module.
 pub fn functions(module: &[u8]) -> HashMap<String, Range<u64>> {
     assert_eq!(&module[..4], b"\0asm", "a core module");

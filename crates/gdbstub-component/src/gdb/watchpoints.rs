@@ -1,12 +1,11 @@
-//! Watchpoints (`Z2`/`Z3`/`Z4`) on data addresses; the runtime does the
-//! watching (see the debug world's `add-watchpoint`).
+//! Watchpoints (`Z2`/`Z3`/`Z4`) on data addresses and C globals; the runtime
+//! does the watching (see the debug world's `add-watchpoint`).
 
 use gdbstub::stub::SingleThreadStopReason;
 use gdbstub::target::TargetResult;
 use gdbstub::target::ext::breakpoints::{HwWatchpoint, WatchKind};
 
 use super::{Debugger, refuse};
-use crate::addr::{self, Place};
 use crate::wasmdebug::debugger::debuggee::{Access, MemoryRange, WatchHit};
 
 /// A watchpoint the client set, as it set it and as the runtime knows it.
@@ -44,16 +43,19 @@ impl Debugger {
 
 impl HwWatchpoint for Debugger {
     /// `Ok(false)` (an error reply) for an address outside linear memory.
+    /// A C global that LLDB names by a code address is watched in linear
+    /// memory (see `addr::global_in_code`), and its stop reply names the
+    /// address the client set.
     fn add_hw_watchpoint(
         &mut self,
         addr: u64,
         len: u64,
         kind: WatchKind,
     ) -> TargetResult<bool, Self> {
-        let Some(Place::Data { memory, offset }) = addr::decode(addr) else {
+        let inferior = self.inferior.get_mut();
+        let Some((memory, offset)) = Self::written_place(inferior, addr).map_err(refuse)? else {
             return Ok(false);
         };
-        let inferior = self.inferior.get_mut();
         let range = inferior
             .memory_range(memory, u64::from(offset), len)
             .map_err(refuse)?;
