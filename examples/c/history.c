@@ -72,10 +72,10 @@ int divide(int value) {
 }
 
 static int crash(void) {
-    add(5);
-    corrupt(&total);
     printf("about to divide\n");
     fflush(stdout);
+    add(5);
+    corrupt(&total);
     return divide(total);
 }
 

@@ -240,3 +240,102 @@ fn a_component_cannot_run_in_reverse_and_the_session_goes_on() {
         0,
     );
 }
+
+/// The function of frame #0 at the stop after each `process continue`, in
+/// order (`frame #0: 0x... module`FUNCTION(...) at ...`).
+fn stopped_in(transcript: &str) -> Vec<String> {
+    transcript
+        .split("(lldb) ")
+        .filter(|block| block.starts_with("process continue") || block.starts_with("c\n"))
+        .filter_map(|block| {
+            let frame = block.lines().find(|line| line.contains("frame #0: "))?;
+            let name = frame.split('`').nth(1)?;
+            Some(
+                name.split(['(', ' '])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_write_watchpoint_finds_the_last_writer_of_a_global_then_the_one_before() {
+    let session = lldb::attach_python(
+        Runtime::start(&[], Debuggee::History.path(), &["writers"]),
+        &[
+            "breakpoint set -n done",
+            "c",
+            "watchpoint set variable -w write total",
+            "process continue --reverse",
+            "frame variable",
+            "process continue --reverse",
+            "frame variable",
+            "process continue --reverse",
+            "frame variable",
+            "process continue --reverse",
+            "watchpoint delete",
+            "process continue -F",
+            "breakpoint delete -f",
+            "c",
+        ],
+    );
+    session.expect(&["exited with status = 0"], 0);
+    assert_eq!(
+        stopped_in(&session.lldb)[1..5],
+        ["add", "scale", "add", "_start.command_export"],
+        "{}",
+        session.lldb
+    );
+    assert_eq!(
+        frame_variables(&session.lldb),
+        ["(int) value = 1", "(int) factor = 10", "(int) value = 2"],
+        "{}",
+        session.lldb
+    );
+    assert!(
+        stop_reasons(&session.lldb).contains(&"history boundary"),
+        "{}",
+        session.lldb
+    );
+    assert_eq!(session.stdout, "total = 21\n");
+}
+
+#[test]
+fn from_a_trap_a_write_watchpoint_goes_back_to_the_write_before_the_crash() {
+    let session = lldb::attach_python(
+        Runtime::start(&[], Debuggee::History.path(), &["crash"]),
+        &[
+            "c",
+            "watchpoint set variable -w write total",
+            "process continue --reverse",
+            "frame variable",
+            "process continue --reverse",
+            "frame variable",
+            "watchpoint delete",
+            "process continue -F",
+            "c",
+        ],
+    );
+    session.expect(
+        &[
+            "stop reason = wasm trap: integer divide by zero",
+            "stop reason = watchpoint 1",
+            "stop reason = watchpoint 1",
+            "stop reason = wasm trap: integer divide by zero",
+            "exited with status = 134",
+        ],
+        134,
+    );
+    assert_eq!(
+        stopped_in(&session.lldb)[..3],
+        ["divide", "corrupt", "add"],
+        "{}",
+        session.lldb
+    );
+    let shown = frame_variables(&session.lldb);
+    assert!(shown[0].starts_with("(int *) where = 0x"), "{shown:?}");
+    assert_eq!(shown[1], "(int) value = 5");
+    assert_eq!(session.stdout, "about to divide\n", "printed once");
+}

@@ -132,7 +132,7 @@ fn main() {
         rss_off,
     ));
     rows.push(row("the same, time travel on", "KiB", rss_on));
-    for (label, iterations) in [("about 1 s", 13_000_000), ("about 10 s", 130_000_000)] {
+    for (label, iterations) in [("about 1 s", 80_000_000), ("about 10 s", 800_000_000)] {
         let (forward, reverse) = time_travel::reverse_times(&debuggee, iterations);
         rows.push(row(
             &format!("`audit`, {label}: continue from `main` to `audit`"),
