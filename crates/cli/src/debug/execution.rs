@@ -184,14 +184,16 @@ impl<T: Send + 'static> Execution<T> {
         }
     }
 
-    /// The breakpoints and watchpoints set, for a replay to get. Any state.
-    pub fn breakpoints_and_watchpoints(
-        &self,
-    ) -> (Vec<(Module, u32, usize)>, Vec<(Range, Kind, usize)>) {
-        (
-            self.mailbox.breakpoints().list(),
-            self.mailbox.watches().list(),
-        )
+    /// The breakpoints set, with their counts, for a replay to get. Any
+    /// state.
+    pub fn breakpoints(&self) -> Vec<(Module, u32, usize)> {
+        self.mailbox.breakpoints().list()
+    }
+
+    /// The watchpoints set, with their counts, for a replay to get. Any
+    /// state.
+    pub fn watchpoints(&self) -> Vec<(Range, Kind, usize)> {
+        self.mailbox.watches().list()
     }
 
     /// Whether the debugger set a breakpoint at `pc` of the module with

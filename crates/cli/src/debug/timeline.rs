@@ -408,13 +408,12 @@ impl<T: Send + 'static> Timeline<T> {
     /// Gives a replay the debugger's breakpoints, watchpoints and throw
     /// stops.
     fn give_debugger_setup(&mut self, replay: &mut Execution<T>) -> Result<(), Failure> {
-        let (breakpoints, watchpoints) = self.live.breakpoints_and_watchpoints();
-        for (module, pc, count) in breakpoints {
+        for (module, pc, count) in self.live.breakpoints() {
             for _ in 0..count {
                 replay.edit_breakpoint(&module, pc, true)?;
             }
         }
-        for (range, kind, count) in watchpoints {
+        for (range, kind, count) in self.live.watchpoints() {
             for _ in 0..count {
                 replay.edit_watchpoint(range, kind, true)?;
             }
