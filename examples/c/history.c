@@ -2,8 +2,10 @@
  * clock, random bytes, a file, stdin), a global that several functions
  * write in turn, and a crash that follows a bad write.
  *
- *   history inputs FILE   three rounds, each reading the clock, random bytes,
- *                         a byte of FILE and a byte of stdin, then printing them
+ *   history inputs FILE [crash]
+ *                         three rounds, each reading the clock, random bytes,
+ *                         a byte of FILE and a byte of stdin, then printing
+ *                         them; with `crash`, then the crash below
  *   history writers       `total` written by add, then scale, then add
  *   history crash         `total` corrupted, then a trap that reads it
  *
@@ -82,7 +84,11 @@ static int crash(void) {
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "writers";
     if (strcmp(mode, "inputs") == 0 && argc > 2) {
-        return inputs(argv[2]);
+        int status = inputs(argv[2]);
+        if (status == 0 && argc > 3 && strcmp(argv[3], "crash") == 0) {
+            return crash();
+        }
+        return status;
     }
     if (strcmp(mode, "writers") == 0) {
         return writers();
@@ -90,6 +96,6 @@ int main(int argc, char **argv) {
     if (strcmp(mode, "crash") == 0) {
         return crash();
     }
-    printf("usage: history [inputs FILE | writers | crash]\n");
+    printf("usage: history [inputs FILE [crash] | writers | crash]\n");
     return 2;
 }

@@ -56,6 +56,10 @@ pub enum Command {
     Run(RunArgs),
     /// Serve HTTP with a `wasi:http/proxy` component, optionally under a debugger.
     Serve(ServeArgs),
+    /// Run a recorded program again (`run --record`): the same path, the
+    /// same output, the same exit status, with no host access at all; with
+    /// -g, under a debugger, which can run it in reverse.
+    Replay(ReplayArgs),
     /// Debug a WASI program: start it paused and run LLDB, connected to it.
     ///
     /// `run`'s options work as for `run`, except those a debugger refuses,
@@ -88,6 +92,12 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub debugging: DebugArgs,
+
+    /// Record everything the program gets from outside (clocks, random
+    /// bytes, stdin, files, sockets) into FILE as it runs, for `wasmdebug
+    /// replay`. A core module only, and not under a debugger.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 
     /// Wasm execution: fuel=N, timeout=DURATION, max-memory-size=BYTES,
     /// max-wasm-stack=BYTES, and proposal switches such as simd=n or tail-call.
@@ -160,6 +170,22 @@ impl RunArgs {
             .with(&self.optimize)
             .with(&self.debugging.debug)
     }
+}
+
+/// `wasmdebug replay`: a recording, and where its program is.
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    pub debugging: DebugArgs,
+
+    /// The recording (`run --record FILE`).
+    #[arg(value_name = "RECORDING")]
+    pub recording: PathBuf,
+
+    /// The recorded program (default: the recorded file name, next to the
+    /// recording). It must be the very program recorded.
+    #[arg(value_name = "WASM")]
+    pub program: Option<PathBuf>,
 }
 
 /// `wasmdebug debug`: LLDB's options, then `run`'s.

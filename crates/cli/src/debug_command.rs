@@ -98,7 +98,8 @@ fn debug(args: &DebugCommandArgs) -> Result<i32> {
         std::thread::Builder::new()
             .name("program".into())
             .spawn_scoped(scope, move || {
-                let ended = crate::debug::run(&engine, &program, wasi, setup);
+                let ended =
+                    crate::debug::run(&engine, &program, crate::debug::Inputs::Live(wasi), setup);
                 // A failure is shown at once, in LLDB's terminal.
                 if let Err(error) = &ended {
                     eprintln!("error: {error:#}");

@@ -2,12 +2,22 @@
 
 use std::future::Future;
 use std::io::Write;
+use std::sync::OnceLock;
 use std::task::Poll;
 
 use anyhow::{Context, Result};
 
 /// The status a shell gives a process that SIGINT ended (128 + 2).
 const INTERRUPTED: u8 = 130;
+
+/// What must happen before Ctrl-C ends wasmdebug (a recording's end).
+static BEFORE_EXIT: OnceLock<Box<dyn Fn() + Send + Sync>> = OnceLock::new();
+
+/// Runs `hook` when Ctrl-C ends wasmdebug, before it exits; one hook per
+/// process (a second is ignored).
+pub fn before_exit(hook: impl Fn() + Send + Sync + 'static) {
+    let _ = BEFORE_EXIT.set(Box::new(hook));
+}
 
 /// From here on, Ctrl-C ends wasmdebug with status 130, whatever the program
 /// or its debugger is doing: paused at a breakpoint, running, waiting for a
@@ -60,6 +70,9 @@ fn interrupted() -> ! {
     // The program's writes reach our stdout as it makes them; this pushes
     // out what our own buffer still holds.
     let _ = std::io::stdout().flush();
+    if let Some(hook) = BEFORE_EXIT.get() {
+        hook();
+    }
     eprintln!("error: interrupted: the program was stopped");
     std::process::exit(INTERRUPTED.into())
 }

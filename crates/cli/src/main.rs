@@ -16,17 +16,22 @@ mod debug;
 mod debug_command;
 mod interrupt;
 mod lldb;
+mod locks;
 mod options;
 mod program;
 mod progress;
+mod record;
+mod replay;
 mod run;
 mod serve;
 mod wasi;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser};
+use sha2::{Digest, Sha256};
 
 use crate::cache::Cache;
 use crate::cli::{Cli, Command, RunArgs};
@@ -41,6 +46,12 @@ fn main() -> ExitCode {
         Some(Command::Run(options)) => options,
         Some(Command::Debug(args)) => return exit_with(debug_command::run(&args)),
         Some(Command::Serve(args)) => return exit_with(serve::serve(&args)),
+        Some(Command::Replay(args)) => {
+            if let Err(error) = interrupt::watch() {
+                eprintln!("warning: {error:#}");
+            }
+            return exit_with(replay::replay(&args));
+        }
         None => cli.run,
     };
     if let Err(error) = interrupt::watch() {
@@ -56,6 +67,20 @@ fn main() -> ExitCode {
                 format!("{option} is not served under a debugger (-g or -D debugger=)"),
             )
             .exit();
+    }
+    if options.record.is_some() {
+        let refused = match options.debugging.wanted(&settings) {
+            true => Some("a debugger (-g or -D debugger=)"),
+            false => options.not_served_under_a_debugger(&settings),
+        };
+        if let Some(option) = refused {
+            Cli::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!("{option} is not served with --record"),
+                )
+                .exit();
+        }
     }
     match run(&options, &settings) {
         Ok(Ending::Exited(status)) => exit_code(status),
@@ -88,6 +113,9 @@ fn run(options: &RunArgs, settings: &Settings) -> Result<Ending> {
     let cache = Cache::new(settings)?;
     if options.debugging.wanted(settings) {
         return debug(options, settings, cache).map(Ending::Exited);
+    }
+    if let Some(path) = &options.record {
+        return record(options, settings, cache, path);
     }
     let engine = program::engine(false, settings)?;
     let program = Program::load(&engine, options.program(), &cache, false)?;
@@ -133,6 +161,49 @@ fn run(options: &RunArgs, settings: &Settings) -> Result<Ending> {
     )
 }
 
+/// Runs the program as a plain run does, recording its inputs into `path`
+/// (`run --record`) as it goes.
+fn record(options: &RunArgs, settings: &Settings, cache: Cache, path: &Path) -> Result<Ending> {
+    let mut settings = settings.clone();
+    settings.deterministic = true;
+    let engine = program::engine(false, &settings)?;
+    let program = Program::load(&engine, options.program(), &cache, false)?;
+    if let Program::Component(_) = program {
+        anyhow::bail!(
+            "--record takes core modules, and `{}` is a component (a component's inputs \
+             cannot be recorded yet)",
+            options.program().display()
+        );
+    }
+    let bytes = std::fs::read(options.program())
+        .with_context(|| format!("cannot read `{}`", options.program().display()))?;
+    let (module_linker, names) = record::linker(&engine)?;
+    let header = record::Header {
+        program_sha256: Sha256::digest(&bytes).into(),
+        program_name: options.program().file_name().map_or_else(
+            || "program.wasm".into(),
+            |name| name.to_string_lossy().into_owned(),
+        ),
+        wasm_options: settings
+            .max_wasm_stack
+            .map(|bytes| format!("max-wasm-stack={bytes}"))
+            .into_iter()
+            .collect(),
+        names: names.iter().map(|name| name.to_string()).collect(),
+    };
+    let recording = record::Recording::to_file(record::Writer::create(path, &header)?);
+    let on_interrupt = recording.clone();
+    interrupt::before_exit(move || on_interrupt.finish(&record::End::Interrupted));
+    let wasi = wasi::context(options, &settings)?;
+    let data = record::Recorded::live(wasi, Some(recording.clone()));
+    let ending = record::run_to_end(&engine, &program, module_linker, data)?;
+    recording.finish(&match &ending {
+        Ending::Exited(status) => record::End::Exited(*status),
+        Ending::Trapped(error) => record::End::Trapped(run::describe_trap(error)),
+    });
+    Ok(ending)
+}
+
 /// Runs the program under a debugger component: `-D debugger=` if given,
 /// else the built-in gdbstub.
 fn debug(options: &RunArgs, settings: &Settings, cache: Cache) -> Result<i32> {
@@ -140,7 +211,7 @@ fn debug(options: &RunArgs, settings: &Settings, cache: Cache) -> Result<i32> {
     let program = Program::load(&engine, options.program(), &cache, true)?;
     let wasi = wasi::context(options, settings)?;
     let setup = DebuggerSetup::new(&options.debugging, settings, cache, options.program())?;
-    debug::run(&engine, &program, wasi, setup)
+    debug::run(&engine, &program, debug::Inputs::Live(wasi), setup)
 }
 
 /// Exit statuses outside 0..=255 are truncated by the OS; keep the low byte

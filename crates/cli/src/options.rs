@@ -418,7 +418,7 @@ pub struct List<T>(pub Vec<T>);
 
 /// Everything the option groups ask for; as in `wasmtime run`, the last
 /// value of a key wins.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Settings {
     pub fuel: Option<u64>,
     pub timeout: Option<Duration>,
@@ -439,6 +439,10 @@ pub struct Settings {
     /// Under a debugger, whether a core module's inputs are recorded (and
     /// fuel counted, the clock of time travel).
     pub time_travel: bool,
+    /// Whether every engine computes the same values: set for recording to
+    /// a file and replaying one, which may run on other engines (see
+    /// `program::engine`).
+    pub deterministic: bool,
 }
 
 impl Default for Settings {
@@ -461,6 +465,7 @@ impl Default for Settings {
             debugger: None,
             debugger_args: Vec::new(),
             time_travel: true,
+            deterministic: false,
         }
     }
 }

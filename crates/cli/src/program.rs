@@ -134,6 +134,13 @@ pub fn engine(guest_debug: bool, settings: &Settings) -> Result<Engine> {
                 .context("-W max-wasm-stack is too large")?,
         );
     }
+    if settings.deterministic {
+        // A recording replays on another engine (instrumented for a
+        // debugger, or on another machine): NaN bit patterns and relaxed
+        // SIMD are the two things Wasm leaves to the machine.
+        config.cranelift_nan_canonicalization(true);
+        config.relaxed_simd_deterministic(true);
+    }
     if guest_debug {
         config.guest_debug(true);
         // An epoch change is how `interrupt` reaches code that makes no calls.

@@ -4,7 +4,7 @@
 use wasmtime::{AsContext, AsContextMut, FrameHandle, Instance, Module, StoreContextMut};
 
 use super::panics::contain;
-use super::preview1::is_shim;
+use crate::record::is_shim;
 
 /// The paused program, as the debug handler hands it to each request.
 pub struct Paused<'a, T: 'static> {

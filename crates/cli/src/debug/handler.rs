@@ -21,11 +21,12 @@ use wasmtime_wasi::I32Exit;
 use super::breakpoints::{self, Breakpoints};
 use super::exceptions::{Fate, Handlers};
 use super::frames::{Paused, innermost};
-use super::panics::{contain, lock};
+use super::panics::contain;
 use super::position::{FUEL, FUEL_WINDOW};
-use super::preview1::is_shim;
-use super::recording::Diverged;
 use super::watch::{Hit, Watches};
+use crate::locks::lock;
+use crate::record::Diverged;
+use crate::record::is_shim;
 
 /// Why the program paused.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,7 +8,7 @@ use wasmtime::{AsContextMut, Instance, Module};
 
 use super::execution::{Execution, Failure};
 use super::frames::Paused;
-use super::preview1::is_shim;
+use crate::record::is_shim;
 
 /// The debugger's view of the program's modules and instances.
 pub struct Inventory {

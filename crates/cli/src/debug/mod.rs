@@ -21,8 +21,6 @@ mod host;
 mod inventory;
 mod panics;
 mod position;
-mod preview1;
-mod recording;
 mod runner;
 pub mod server;
 mod setup;
@@ -42,55 +40,71 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::sockets::SocketAddrUse;
 
 use crate::program::Program;
+use crate::record::{self, Recorded, Recording};
 use crate::run::{self, Linkers};
 use bindings::Debugger;
 use execution::Execution;
 use host::Host;
 use inventory::Inventory;
-use preview1::Recorded;
-use recording::Recording;
 pub use setup::{Announce, DebuggerSetup};
 use timeline::{Replays, Timeline};
 
 /// Runs `program` (compiled by `debug_engine`) under the debugger, and
 /// returns the exit status for the process.
 ///
-/// A core module's inputs are recorded as it runs (`preview1`), which is
+/// A core module's inputs are recorded as it runs (`record`), which is
 /// what lets the debugger run it in reverse (`timeline`); a component's
 /// are not yet.
 pub fn run(
     debug_engine: &Engine,
     program: &Program,
-    wasi: WasiP1Ctx,
+    inputs: Inputs,
     setup: DebuggerSetup,
 ) -> Result<i32> {
-    let timeline = start_timeline(debug_engine, program, wasi, setup.time_travel)?;
+    let timeline = start_timeline(debug_engine, program, inputs, setup.time_travel)?;
     let component = matches!(program, Program::Component(_));
     let inventory = Inventory::new(setup.program_name.clone(), component);
     debug(timeline, inventory, setup)
 }
 
+/// Where a debugged program's inputs come from.
+pub enum Inputs {
+    /// The host, through this WASI context.
+    Live(WasiP1Ctx),
+    /// A recording (`wasmdebug replay -g`): the program gets nothing from
+    /// the host, and its stdout and stderr writes are shown.
+    Recorded(Arc<Recording>),
+}
+
 /// Starts the program paused at its first instruction, its inputs recorded
-/// if it is a core module and `time_travel` is on, with the means to
-/// replay them.
+/// if it is a core module and `time_travel` is on (or replayed from a
+/// recording), with the means to replay them.
 fn start_timeline(
     engine: &Engine,
     program: &Program,
-    wasi: WasiP1Ctx,
+    inputs: Inputs,
     time_travel: bool,
 ) -> Result<Timeline<Recorded>> {
-    let module_linker = preview1::linker(engine)?;
+    let (module_linker, _) = record::linker(engine)?;
     let linkers = Arc::new(Linkers::with_module_linker(engine, module_linker)?);
-    let recording = (time_travel && matches!(program, Program::Module(_)))
-        .then(|| Recording::new(recording::DEFAULT_CAP));
-    let live = Recorded::live(wasi, recording.clone());
+    let (live, recording) = match inputs {
+        Inputs::Live(wasi) => {
+            let recording = (time_travel && matches!(program, Program::Module(_)))
+                .then(|| Recording::new(record::DEFAULT_CAP));
+            (Recorded::live(wasi, recording.clone()), recording)
+        }
+        Inputs::Recorded(recording) => (
+            Recorded::replay(recording.clone(), true),
+            time_travel.then_some(recording),
+        ),
+    };
     let execution = start_program(engine, program, &linkers, live)?;
     let replays = recording.map(|recording| {
         let (engine, program) = (engine.clone(), program.clone());
         Replays {
             recording: recording.clone(),
             start: Box::new(move || {
-                let data = Recorded::replay(recording.clone());
+                let data = Recorded::replay(recording.clone(), false);
                 start_program(&engine, &program, &linkers, data)
             }),
         }
@@ -302,7 +316,7 @@ mod tests {
             r#"(module (func (export "_start") (local i32) nop))"#,
         )
         .unwrap();
-        let module_linker = preview1::linker(&engine).unwrap();
+        let (module_linker, _) = record::linker(&engine).unwrap();
         let linkers = Arc::new(Linkers::with_module_linker(&engine, module_linker).unwrap());
         let data = Recorded::live(WasiCtxBuilder::new().build_p1(), None);
         let program = Program::Module(module);

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::panics::{lock, recover};
+use crate::locks::{lock, recover};
 
 /// How long a continue may keep the debugger's thread.
 pub const SLICE: Duration = Duration::from_millis(1);

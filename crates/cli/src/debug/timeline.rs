@@ -30,8 +30,8 @@ use wasmtime::Module;
 use super::execution::{Execution, Failure, ResumeMode, StateView};
 use super::handler::Stop;
 use super::position::{self, Here};
-use super::recording::Recording;
 use super::watch::{Kind, Range};
+use crate::record::Recording;
 
 /// How to replay the live program's run.
 pub struct Replays<T: 'static> {
@@ -575,7 +575,7 @@ mod tests {
     }
 
     /// (ticks, the random bytes at 100) as the execution shown sees them.
-    fn seen(timeline: &mut Timeline<super::super::preview1::Recorded>) -> (i32, [u8; 4]) {
+    fn seen(timeline: &mut Timeline<crate::record::Recorded>) -> (i32, [u8; 4]) {
         timeline
             .current()
             .with_paused(|paused| {
@@ -590,7 +590,7 @@ mod tests {
             .unwrap()
     }
 
-    fn stop(timeline: &mut Timeline<super::super::preview1::Recorded>) -> StateView {
+    fn stop(timeline: &mut Timeline<crate::record::Recorded>) -> StateView {
         timeline.current().state().unwrap()
     }
 
@@ -603,7 +603,9 @@ mod tests {
         let pc = tick_pc(&module);
         let wasi = wasmtime_wasi::WasiCtxBuilder::new().build_p1();
         let program = Program::Module(module.clone());
-        let mut timeline = super::super::start_timeline(&engine, &program, wasi, true).unwrap();
+        let mut timeline =
+            super::super::start_timeline(&engine, &program, super::super::Inputs::Live(wasi), true)
+                .unwrap();
         assert!(timeline.can_reverse());
         timeline.edit_breakpoint(&module, pc, true).unwrap();
 
@@ -656,7 +658,7 @@ mod tests {
 
     #[test]
     fn a_replay_that_diverges_says_so_and_forward_returns_to_the_present() {
-        use super::super::preview1::{self, Recorded};
+        use crate::record::{self as preview1, Recorded};
         use crate::run::Linkers;
 
         let engine = crate::program::engine(true, &Default::default()).unwrap();
@@ -664,7 +666,7 @@ mod tests {
         let pc = tick_pc(&module);
         let program = Program::Module(module.clone());
         let linkers = Arc::new(
-            Linkers::with_module_linker(&engine, preview1::linker(&engine).unwrap()).unwrap(),
+            Linkers::with_module_linker(&engine, preview1::linker(&engine).unwrap().0).unwrap(),
         );
         let recording = Recording::new(1 << 20);
         let wasi = wasmtime_wasi::WasiCtxBuilder::new().build_p1();
@@ -675,7 +677,7 @@ mod tests {
         let replays = Replays {
             recording,
             start: Box::new(move || {
-                let data = Recorded::replay(Recording::new(1 << 20));
+                let data = Recorded::replay(Recording::new(1 << 20), false);
                 let (engine, program) = (&engine_for_replays, &program_for_replays);
                 super::super::start_program(engine, program, &linkers, data)
             }),

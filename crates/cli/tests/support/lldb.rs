@@ -47,13 +47,25 @@ impl Runtime {
         args: &[&str],
         stdin: &[u8],
     ) -> Runtime {
+        let mut command = super::wasmdebug();
+        command
+            .args(["run", "-g", "127.0.0.1:0"])
+            .args(options)
+            .arg(program)
+            .args(args);
+        Runtime::spawn(&mut command, stdin)
+    }
+
+    /// Starts `command`, a `wasmdebug` command line that listens for a
+    /// debugger (`-g 127.0.0.1:0`), with an empty stdin.
+    pub fn start_command(command: &mut Command) -> Runtime {
+        Runtime::spawn(command, &[])
+    }
+
+    fn spawn(command: &mut Command, stdin: &[u8]) -> Runtime {
         // Killed if the test fails before the runtime exits (LLDB hangs).
         let mut child = KillOnDrop(
-            super::wasmdebug()
-                .args(["run", "-g", "127.0.0.1:0"])
-                .args(options)
-                .arg(program)
-                .args(args)
+            command
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())

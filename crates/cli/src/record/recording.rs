@@ -10,7 +10,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::panics::lock;
+use super::file::{End, Writer};
+use crate::locks::lock;
 
 /// The most memory a recording may take before it gives up (see `Recording::append`).
 pub const DEFAULT_CAP: usize = 1 << 30;
@@ -56,12 +57,16 @@ impl Call {
     }
 }
 
-/// Every host call of the live program so far.
+/// Every host call of a run so far: kept in memory for time travel,
+/// written to a file for `run --record`, or read from one for a replay.
 pub struct Recording {
-    calls: Mutex<Vec<Call>>,
+    /// `None` for a recording that only goes to a file.
+    calls: Option<Mutex<Vec<Call>>>,
     state: Mutex<Size>,
     /// Set once the cap was passed: the calls are gone.
     gave_up: AtomicBool,
+    /// The file the calls go to, until writing it fails.
+    file: Option<Mutex<Option<Writer>>>,
 }
 
 struct Size {
@@ -70,30 +75,68 @@ struct Size {
 }
 
 impl Recording {
+    /// A recording kept in memory, up to `cap` bytes.
     pub fn new(cap: usize) -> Arc<Recording> {
         Arc::new(Recording {
-            calls: Mutex::default(),
+            calls: Some(Mutex::default()),
             state: Mutex::new(Size { bytes: 0, cap }),
             gave_up: AtomicBool::new(false),
+            file: None,
+        })
+    }
+
+    /// A recording written to `file` as the run goes, and not kept.
+    pub fn to_file(file: Writer) -> Arc<Recording> {
+        Arc::new(Recording {
+            calls: None,
+            state: Mutex::new(Size { bytes: 0, cap: 0 }),
+            gave_up: AtomicBool::new(false),
+            file: Some(Mutex::new(Some(file))),
+        })
+    }
+
+    /// The calls of a recording read from a file, to replay.
+    pub fn of(calls: Vec<Call>) -> Arc<Recording> {
+        Arc::new(Recording {
+            calls: Some(Mutex::new(calls)),
+            state: Mutex::new(Size {
+                bytes: 0,
+                cap: usize::MAX,
+            }),
+            gave_up: AtomicBool::new(false),
+            file: None,
         })
     }
 
     /// Whether every call so far is kept, so the history can be replayed.
     pub fn is_complete(&self) -> bool {
-        !self.gave_up.load(Ordering::Relaxed)
+        self.calls.is_some() && !self.gave_up.load(Ordering::Relaxed)
     }
 
-    /// Adds the live program's next call. Past the cap, the recording
-    /// drops what it has, says so once, and keeps nothing more.
+    /// Adds the run's next call. Past the cap, the calls kept in memory are
+    /// dropped (said once), and none is kept from then on. A file that
+    /// cannot be written is given up likewise; the run goes on.
     pub fn append(&self, call: Call) {
-        if !self.is_complete() {
+        if let Some(file) = &self.file {
+            let mut file = lock(file);
+            if let Some(writer) = file.as_mut()
+                && let Err(error) = writer.call(&call)
+            {
+                eprintln!("warning: the recording stopped: it cannot be written: {error}");
+                *file = None;
+            }
+        }
+        let Some(calls) = &self.calls else {
+            return;
+        };
+        if self.gave_up.load(Ordering::Relaxed) {
             return;
         }
         let mut size = lock(&self.state);
         size.bytes += call.size();
         if size.bytes > size.cap {
             self.gave_up.store(true, Ordering::Relaxed);
-            *lock(&self.calls) = Vec::new();
+            *lock(calls) = Vec::new();
             eprintln!(
                 "warning: the recording of the program's inputs passed its cap of {} MiB and was \
                  dropped: running in reverse is off from here on",
@@ -101,12 +144,24 @@ impl Recording {
             );
             return;
         }
-        lock(&self.calls).push(call);
+        lock(calls).push(call);
+    }
+
+    /// Ends the file with how the run ended, once; later calls do nothing.
+    pub fn finish(&self, end: &End) {
+        let Some(file) = &self.file else {
+            return;
+        };
+        if let Some(mut writer) = lock(file).take()
+            && let Err(error) = writer.end(end)
+        {
+            eprintln!("warning: the recording cannot be finished: {error}");
+        }
     }
 
     /// Runs `read` on call `index`, if the recording has it.
     fn with_call<R>(&self, index: usize, read: impl FnOnce(&Call) -> R) -> Option<R> {
-        lock(&self.calls).get(index).map(read)
+        lock(self.calls.as_ref()?).get(index).map(read)
     }
 }
 
@@ -116,21 +171,42 @@ pub enum Tape {
     Off,
     /// The live program: calls go to the host and are appended.
     Record(Arc<Recording>),
-    /// A replay: calls are answered from the recording, from `next` on.
+    /// A replay: calls are answered from the recording, from `next` on;
+    /// `shown`: the program's stdout and stderr writes are printed.
     Replay {
         recording: Arc<Recording>,
         next: usize,
+        shown: bool,
     },
 }
 
 /// A replay that does not do what the recorded program did: the error its
 /// host call fails with, which the debug handler turns into a stop.
 #[derive(Debug)]
-pub struct Diverged(pub String);
+pub struct Diverged {
+    message: String,
+    /// It made a call past the recording's last.
+    past_the_end: bool,
+}
+
+impl Diverged {
+    pub fn new(message: String) -> Diverged {
+        Diverged {
+            message,
+            past_the_end: false,
+        }
+    }
+
+    /// Whether the replay only ran past the recording's end, doing nothing
+    /// else wrong: a recording of an interrupted run ends so.
+    pub fn is_past_the_end(&self) -> bool {
+        self.past_the_end
+    }
+}
 
 impl std::fmt::Display for Diverged {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the replay diverged: {}", self.0)
+        write!(f, "the replay diverged: {}", self.message)
     }
 }
 
@@ -151,14 +227,14 @@ impl Tape {
         let index = *next;
         let found = recording.with_call(index, |call| {
             if call.function != function {
-                return Err(Diverged(format!(
+                return Err(Diverged::new(format!(
                     "host call {index} is `{}`, but the program called `{}` then",
                     names(function),
                     names(call.function)
                 )));
             }
             if *call.params != *params {
-                return Err(Diverged(format!(
+                return Err(Diverged::new(format!(
                     "host call {index}, `{}`, has other arguments than when it was recorded",
                     names(function)
                 )));
@@ -170,10 +246,13 @@ impl Tape {
                 *next += 1;
                 answer
             }
-            None => Err(Diverged(format!(
-                "the replay made host call {index} (`{}`), past the end of the recording",
-                names(function)
-            ))),
+            None => Err(Diverged {
+                message: format!(
+                    "the replay made host call {index} (`{}`), past the end of the recording",
+                    names(function)
+                ),
+                past_the_end: true,
+            }),
         }
     }
 }

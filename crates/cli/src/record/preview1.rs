@@ -17,6 +17,8 @@
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
+use std::io::Write;
+
 use wasmtime::{Caller, Engine, Extern, Func, Linker, Store, Val};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{I32Exit, WasiCtxBuilder, WasiCtxView, WasiView};
@@ -63,11 +65,17 @@ impl Recorded {
     }
 
     /// A replay's data: every call is answered from `recording`. Its WASI
-    /// context is empty, and never used.
-    pub fn replay(recording: Arc<Recording>) -> Recorded {
+    /// context is empty, and never used. With `shown`, what the program
+    /// writes to its stdout and stderr is printed on ours (`wasmdebug
+    /// replay`); time travel's replays print nothing.
+    pub fn replay(recording: Arc<Recording>, shown: bool) -> Recorded {
         Recorded {
             wasi: WasiCtxBuilder::new().build_p1(),
-            tape: Tape::Replay { recording, next: 0 },
+            tape: Tape::Replay {
+                recording,
+                next: 0,
+                shown,
+            },
             originals: Arc::from([]),
         }
     }
@@ -94,24 +102,28 @@ struct Functions {
     shim: wasmtime::Module,
 }
 
-/// A module linker whose preview 1 functions are the recording wrappers.
-pub fn linker(engine: &Engine) -> Result<Linker<Recorded>> {
+/// A module linker whose preview 1 functions are the recording wrappers,
+/// and the functions' names, by the index a recorded call names them with.
+pub fn linker(engine: &Engine) -> Result<(Linker<Recorded>, Vec<&'static str>)> {
     Functions::linker(engine)
 }
 
 impl Functions {
-    fn linker(engine: &Engine) -> Result<Linker<Recorded>> {
+    fn linker(engine: &Engine) -> Result<(Linker<Recorded>, Vec<&'static str>)> {
         let mut real = Linker::new(engine);
         wasmtime_wasi::p1::add_to_linker_async(&mut real, |data: &mut Recorded| &mut data.wasi)?;
         // The function types come from the real definitions, read in a
         // scratch store.
-        let mut scratch = Store::new(engine, Recorded::replay(Recording::new(0)));
+        let mut scratch = Store::new(engine, Recorded::replay(Recording::new(0), false));
         let mut funcs = Vec::new();
         for (module, name, item) in real.iter(&mut scratch) {
             if let (MODULE, Extern::Func(func)) = (module, item) {
                 funcs.push((leak_name(name), func));
             }
         }
+        // The linker's order is a hash map's: sorted, every linker numbers
+        // the functions alike.
+        funcs.sort_by_key(|(name, _)| *name);
         let defined: Vec<_> = funcs
             .into_iter()
             .map(|(name, func)| (name, func.ty(&scratch)))
@@ -120,7 +132,11 @@ impl Functions {
         let shim = wasmtime::Module::new(engine, shim_text(&defined))
             .map_err(anyhow::Error::from)
             .context("cannot compile the WASI shim")?;
-        let functions = Arc::new(Functions { names, real, shim });
+        let functions = Arc::new(Functions {
+            names: names.clone(),
+            real,
+            shim,
+        });
         let mut linker = Linker::new(engine);
         for (index, (name, ty)) in defined.into_iter().enumerate() {
             let outputs = outputs(name);
@@ -133,7 +149,7 @@ impl Functions {
                 )
             })?;
         }
-        Ok(linker)
+        Ok((linker, names))
     }
 
     /// The real functions, through this store's shim, instantiated at the
@@ -231,8 +247,12 @@ async fn answer(
     let recording = match &mut caller.data_mut().tape {
         Tape::Off => None,
         Tape::Record(recording) => Some(recording.clone()),
-        Tape::Replay { recording, next } => {
-            let recording = recording.clone();
+        Tape::Replay {
+            recording,
+            next,
+            shown,
+        } => {
+            let (recording, shown) = (recording.clone(), *shown);
             let answer = Tape::replay(
                 &recording,
                 next,
@@ -250,6 +270,9 @@ async fn answer(
             write_back(caller, &writes)?;
             for (slot, value) in results.iter_mut().zip(results_seen.iter()) {
                 *slot = value_like(slot, *value);
+            }
+            if shown && functions.name(index) == "fd_write" {
+                show_output(caller, &args);
             }
             return Ok(());
         }
@@ -323,6 +346,42 @@ fn value_like(slot: &Val, value: i64) -> Val {
     }
 }
 
+/// Prints what a replayed `fd_write(fd, iovs, count, written)` wrote to
+/// stdout or stderr: the bytes are in the program's memory, as many as the
+/// call said it wrote.
+fn show_output(caller: &mut Caller<'_, Recorded>, args: &[i64]) {
+    let [fd, iovs, count, written] = [0, 1, 2, 3].map(|i| args.get(i).map_or(0, |v| *v as u32));
+    let Some(data) = memory(caller) else {
+        return;
+    };
+    let u32_at = |address: u32| -> u32 {
+        let start = address as usize;
+        data.get(start..start + 4).map_or(0, |bytes| {
+            u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+        })
+    };
+    let mut left = u32_at(written) as usize;
+    let mut bytes = Vec::new();
+    for index in 0..count {
+        let iovec = iovs.wrapping_add(index.wrapping_mul(8));
+        let (start, length) = (
+            u32_at(iovec) as usize,
+            u32_at(iovec.wrapping_add(4)) as usize,
+        );
+        let length = length.min(left);
+        if let Some(chunk) = data.get(start..start.saturating_add(length)) {
+            bytes.extend_from_slice(chunk);
+        }
+        left -= length;
+    }
+    // Nobody reading our output is no reason to stop the replay.
+    let _ = match fd {
+        1 => std::io::stdout().write_all(&bytes),
+        2 => std::io::stderr().write_all(&bytes),
+        _ => Ok(()),
+    };
+}
+
 /// The program's memory, if it exports one as WASI expects.
 fn memory<'a>(caller: &'a mut Caller<'_, Recorded>) -> Option<&'a [u8]> {
     let memory = caller.get_export("memory")?.into_memory()?;
@@ -337,7 +396,7 @@ fn write_back(
         return Ok(());
     }
     let Some(memory) = caller.get_export("memory").and_then(Extern::into_memory) else {
-        return Err(wasmtime::Error::new(Diverged(
+        return Err(wasmtime::Error::new(Diverged::new(
             "the program has no memory to replay a host call's results into".to_string(),
         )));
     };
@@ -347,7 +406,7 @@ fn write_back(
         match data.get_mut(start..start + bytes.len()) {
             Some(target) => target.copy_from_slice(bytes),
             None => {
-                return Err(wasmtime::Error::new(Diverged(
+                return Err(wasmtime::Error::new(Diverged::new(
                     "a host call's recorded results lie outside the program's memory".to_string(),
                 )));
             }

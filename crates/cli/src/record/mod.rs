@@ -1,0 +1,31 @@
+//! Recording a program's inputs, and replaying them: what time travel
+//! (`debug::timeline`) and recordings to a file (`run --record`,
+//! `wasmdebug replay`) are built on.
+
+mod file;
+mod preview1;
+mod recording;
+
+pub use file::{End, Header, RecordFile, Writer};
+pub use preview1::{Recorded, is_shim, linker};
+pub use recording::{Call, DEFAULT_CAP, Diverged, Recording};
+
+use anyhow::Result;
+use wasmtime::{Engine, Linker, Store};
+
+use crate::program::Program;
+use crate::run::{self, Ending, Linkers};
+
+/// Runs a core module to its end on `data`'s inputs: the host's, recorded
+/// (`run --record`), or a recording's (`wasmdebug replay`). `module_linker`
+/// is `linker`'s.
+pub fn run_to_end(
+    engine: &Engine,
+    program: &Program,
+    module_linker: Linker<Recorded>,
+    data: Recorded,
+) -> Result<Ending> {
+    let linkers = Linkers::with_module_linker(engine, module_linker)?;
+    let mut store = Store::new(engine, data);
+    wasmtime_wasi::runtime::in_tokio(run::run(&mut store, &linkers, program))
+}
