@@ -6,6 +6,8 @@
  *                         three rounds, each reading the clock, random bytes,
  *                         a byte of FILE and a byte of stdin, then printing
  *                         them; with `crash`, then the crash below
+ *   history clock N       reads the clock N times (a program that reads little
+ *                         but calls the host often), prints the last reading
  *   history writers       `total` written by add, then scale, then add
  *   history crash         `total` corrupted, then a trap that reads it
  *
@@ -81,6 +83,15 @@ static int crash(void) {
     return divide(total);
 }
 
+static int clock_often(int times) {
+    struct timespec now = {0, 0};
+    for (int i = 0; i < times; i++) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    }
+    printf("last reading: %lld s\n", (long long)now.tv_sec);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "writers";
     if (strcmp(mode, "inputs") == 0 && argc > 2) {
@@ -90,12 +101,15 @@ int main(int argc, char **argv) {
         }
         return status;
     }
+    if (strcmp(mode, "clock") == 0 && argc > 2) {
+        return clock_often(atoi(argv[2]));
+    }
     if (strcmp(mode, "writers") == 0) {
         return writers();
     }
     if (strcmp(mode, "crash") == 0) {
         return crash();
     }
-    printf("usage: history [inputs FILE [crash] | writers | crash]\n");
+    printf("usage: history [inputs FILE [crash] | clock N | writers | crash]\n");
     return 2;
 }

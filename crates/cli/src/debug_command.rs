@@ -98,8 +98,12 @@ fn debug(args: &DebugCommandArgs) -> Result<i32> {
         std::thread::Builder::new()
             .name("program".into())
             .spawn_scoped(scope, move || {
-                let ended =
-                    crate::debug::run(&engine, &program, crate::debug::Inputs::Live(wasi), setup);
+                let ended = crate::debug::run(
+                    &engine,
+                    &program,
+                    crate::debug::Inputs::Live(Box::new(wasi)),
+                    setup,
+                );
                 // A failure is shown at once, in LLDB's terminal.
                 if let Err(error) = &ended {
                     eprintln!("error: {error:#}");

@@ -211,7 +211,12 @@ fn debug(options: &RunArgs, settings: &Settings, cache: Cache) -> Result<i32> {
     let program = Program::load(&engine, options.program(), &cache, true)?;
     let wasi = wasi::context(options, settings)?;
     let setup = DebuggerSetup::new(&options.debugging, settings, cache, options.program())?;
-    debug::run(&engine, &program, debug::Inputs::Live(wasi), setup)
+    debug::run(
+        &engine,
+        &program,
+        debug::Inputs::Live(Box::new(wasi)),
+        setup,
+    )
 }
 
 /// Exit statuses outside 0..=255 are truncated by the OS; keep the low byte

@@ -10,6 +10,7 @@
 
 mod build;
 mod lldb;
+mod recordings;
 mod rsp;
 mod runs;
 mod time_travel;
@@ -145,6 +146,25 @@ fn main() {
             reverse,
         ));
     }
+    let (plain, recorded, replayed, size) = recordings::cat_times(&debuggee);
+    rows.push(row("`cat` 32 MiB, plain run", "ms", plain));
+    rows.push(row("the same, `run --record`", "ms", recorded));
+    rows.push(row(
+        "the same, `wasmdebug replay` of that recording",
+        "ms",
+        replayed,
+    ));
+    rows.push(row(
+        "its recording's size",
+        "MiB",
+        size / f64::from(1 << 20),
+    ));
+    let history = build::build_c("history", "-O0");
+    rows.push(row(
+        "recording of `history clock 100000` (100,000 clock reads)",
+        "KiB",
+        recordings::clock_recording_size(&history) / 1024.0,
+    ));
     if let Some(wasmtime) = runs::find_wasmtime() {
         let (plain, instrumented) = runs::wasmtime_run_times(&wasmtime, &debuggee);
         rows.push(row("`compute 32` with `wasmtime run`", "ms", plain));

@@ -31,11 +31,7 @@ pub fn fuel_run_times(debuggee: &Path) -> (f64, f64) {
 /// written), one continue to its `fclose`, with time travel off and on:
 /// (milliseconds off, on; the process's resident memory there, KiB off, on).
 pub fn recording_costs(debuggee: &Path) -> (f64, f64, f64, f64) {
-    let dir = build::target_dir().join("bench-time-travel");
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("input.bin");
-    let bytes: Vec<u8> = (0..32u32 << 20).map(|i| (i % 251) as u8).collect();
-    std::fs::write(&file, bytes).unwrap();
+    let dir = input_dir();
     let dir_option = format!("{}::/data", dir.display());
     let run = |time_travel: &str| {
         let option = format!("time-travel={time_travel}");
@@ -115,6 +111,18 @@ pub fn reverse_times(debuggee: &Path, iterations: u32) -> (f64, f64) {
     );
     drop(server);
     (forward, reverse)
+}
+
+/// A directory holding `input.bin`, 32 MiB, made on first use.
+pub fn input_dir() -> PathBuf {
+    let dir = build::target_dir().join("bench-time-travel");
+    let file = dir.join("input.bin");
+    if std::fs::metadata(&file).map_or(true, |file| file.len() != 32 << 20) {
+        std::fs::create_dir_all(&dir).unwrap();
+        let bytes: Vec<u8> = (0..32u32 << 20).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&file, bytes).unwrap();
+    }
+    dir
 }
 
 /// The resident memory of process `pid`, in KiB.

@@ -70,7 +70,7 @@ pub fn run(
 /// Where a debugged program's inputs come from.
 pub enum Inputs {
     /// The host, through this WASI context.
-    Live(WasiP1Ctx),
+    Live(Box<WasiP1Ctx>),
     /// A recording (`wasmdebug replay -g`): the program gets nothing from
     /// the host, and its stdout and stderr writes are shown.
     Recorded(Arc<Recording>),
@@ -89,6 +89,7 @@ fn start_timeline(
     let linkers = Arc::new(Linkers::with_module_linker(engine, module_linker)?);
     let (live, recording) = match inputs {
         Inputs::Live(wasi) => {
+            let wasi = *wasi;
             let recording = (time_travel && matches!(program, Program::Module(_)))
                 .then(|| Recording::new(record::DEFAULT_CAP));
             (Recorded::live(wasi, recording.clone()), recording)

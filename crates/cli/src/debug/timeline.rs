@@ -603,9 +603,13 @@ mod tests {
         let pc = tick_pc(&module);
         let wasi = wasmtime_wasi::WasiCtxBuilder::new().build_p1();
         let program = Program::Module(module.clone());
-        let mut timeline =
-            super::super::start_timeline(&engine, &program, super::super::Inputs::Live(wasi), true)
-                .unwrap();
+        let mut timeline = super::super::start_timeline(
+            &engine,
+            &program,
+            super::super::Inputs::Live(Box::new(wasi)),
+            true,
+        )
+        .unwrap();
         assert!(timeline.can_reverse());
         timeline.edit_breakpoint(&module, pc, true).unwrap();
 
