@@ -169,3 +169,31 @@ fn hexyl_goes_back_one_call_and_shows_it_as_it_was() {
     assert_eq!(shown[3], shown[1], "forward again: as it was");
     assert_eq!(session.stdout, EXPECTED);
 }
+
+/// A recording of a real program: hexyl's run recorded, its input file
+/// deleted, and the replay prints the same dump.
+#[test]
+fn hexyl_recorded_then_replayed_without_its_input() {
+    let dir = input_dir("hexyl-record");
+    let recording = dir.join("hexyl.wdrec");
+    let options = options(&dir);
+    let recorded = output(
+        wasmdebug()
+            .arg("run")
+            .arg("--record")
+            .arg(&recording)
+            .args(&options)
+            .arg(support::hexyl())
+            .args(ARGS),
+    );
+    assert_eq!(stdout(&recorded), EXPECTED, "{}", stderr(&recorded));
+    std::fs::remove_file(dir.join("input.bin")).unwrap();
+    let replayed = output(
+        wasmdebug()
+            .arg("replay")
+            .arg(&recording)
+            .arg(support::hexyl()),
+    );
+    assert_eq!(stdout(&replayed), EXPECTED, "{}", stderr(&replayed));
+    assert_eq!(replayed.status.code(), Some(0));
+}

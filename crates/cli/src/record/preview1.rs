@@ -354,12 +354,7 @@ fn show_output(caller: &mut Caller<'_, Recorded>, args: &[i64]) {
     let Some(data) = memory(caller) else {
         return;
     };
-    let u32_at = |address: u32| -> u32 {
-        let start = address as usize;
-        data.get(start..start + 4).map_or(0, |bytes| {
-            u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
-        })
-    };
+    let u32_at = |address: u32| u32_in(data, address);
     let mut left = u32_at(written) as usize;
     let mut bytes = Vec::new();
     for index in 0..count {
@@ -380,6 +375,16 @@ fn show_output(caller: &mut Caller<'_, Recorded>, args: &[i64]) {
         2 => std::io::stderr().write_all(&bytes),
         _ => Ok(()),
     };
+}
+
+/// The little-endian u32 at `address` of `data`, or 0 past its end (a
+/// bad pointer the call itself failed on).
+fn u32_in(data: &[u8], address: u32) -> u32 {
+    let start = address as usize;
+    match data.get(start..start.saturating_add(4)) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => 0,
+    }
 }
 
 /// The program's memory, if it exports one as WASI expects.
@@ -548,12 +553,7 @@ fn output_regions(
         return Vec::new();
     };
     let arg = |index: usize| args.get(index).map_or(0, |value| *value as u32);
-    let u32_at = |address: u32| -> u32 {
-        let start = address as usize;
-        data.get(start..start + 4).map_or(0, |bytes| {
-            u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
-        })
-    };
+    let u32_at = |address: u32| u32_in(data, address);
     let mut regions: Vec<(u32, u32)> = Vec::new();
     for output in outputs {
         match *output {
