@@ -69,6 +69,9 @@ pub enum End {
 pub struct Writer {
     out: BufWriter<File>,
     hash: Sha256,
+    /// One record's bytes, kept to be refilled: a record costs no
+    /// allocation.
+    record: Vec<u8>,
 }
 
 impl Writer {
@@ -78,6 +81,7 @@ impl Writer {
         let mut writer = Writer {
             out: BufWriter::with_capacity(64 << 10, file),
             hash: Sha256::new(),
+            record: Vec::new(),
         };
         let mut bytes = Vec::new();
         bytes.extend_from_slice(MAGIC);
@@ -93,7 +97,9 @@ impl Writer {
     }
 
     pub fn call(&mut self, call: &Call) -> std::io::Result<()> {
-        let mut bytes = vec![CALL];
+        let mut bytes = std::mem::take(&mut self.record);
+        bytes.clear();
+        bytes.push(CALL);
         bytes.extend_from_slice(&call.function.to_le_bytes());
         put_integers(&mut bytes, &call.params);
         match &call.outcome {
@@ -115,7 +121,9 @@ impl Writer {
                 put_str(&mut bytes, message);
             }
         }
-        self.write(&bytes)
+        let written = self.write(&bytes);
+        self.record = bytes;
+        written
     }
 
     /// Writes the end record and flushes: the file is whole.

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result};
 use std::io::Write;
 
-use wasmtime::{Caller, Engine, Extern, Func, Linker, Store, Val};
+use wasmtime::{Caller, Engine, Extern, Func, Linker, Memory, Store, Val};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{I32Exit, WasiCtxBuilder, WasiCtxView, WasiView};
 
@@ -46,6 +46,9 @@ pub struct Recorded {
     /// index `Functions` gives them; empty until the first call, and in a
     /// replay, which never calls them.
     originals: Arc<[Func]>,
+    /// The program's memory, found at the first call that needs it (a
+    /// lookup by name costs more than some calls).
+    memory: Option<Memory>,
 }
 
 impl Recorded {
@@ -56,6 +59,7 @@ impl Recorded {
             wasi,
             tape: recording.map_or(Tape::Off, Tape::Record),
             originals: Arc::from([]),
+            memory: None,
         }
     }
 
@@ -77,6 +81,7 @@ impl Recorded {
                 shown,
             },
             originals: Arc::from([]),
+            memory: None,
         }
     }
 }
@@ -158,7 +163,7 @@ impl Functions {
         if !caller.data().originals.is_empty() {
             return Ok(caller.data().originals.clone());
         }
-        let Some(memory) = caller.get_export("memory").and_then(Extern::into_memory) else {
+        let Some(memory) = program_memory(caller) else {
             wasmtime::bail!("the program exports no memory for WASI to use");
         };
         let mut linker = self.real.clone();
@@ -389,8 +394,18 @@ fn u32_in(data: &[u8], address: u32) -> u32 {
 
 /// The program's memory, if it exports one as WASI expects.
 fn memory<'a>(caller: &'a mut Caller<'_, Recorded>) -> Option<&'a [u8]> {
-    let memory = caller.get_export("memory")?.into_memory()?;
+    let memory = program_memory(caller)?;
     Some(memory.data(caller))
+}
+
+/// The program's `memory` export, which WASI reads and writes.
+fn program_memory(caller: &mut Caller<'_, Recorded>) -> Option<Memory> {
+    if let Some(memory) = caller.data().memory {
+        return Some(memory);
+    }
+    let memory = caller.get_export("memory")?.into_memory()?;
+    caller.data_mut().memory = Some(memory);
+    Some(memory)
 }
 
 fn write_back(
@@ -400,7 +415,7 @@ fn write_back(
     if writes.is_empty() {
         return Ok(());
     }
-    let Some(memory) = caller.get_export("memory").and_then(Extern::into_memory) else {
+    let Some(memory) = program_memory(caller) else {
         return Err(wasmtime::Error::new(Diverged::new(
             "the program has no memory to replay a host call's results into".to_string(),
         )));
