@@ -36,7 +36,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
-use super::recording::{Call, Outcome};
+use super::call::{Call, Outcome};
 
 const MAGIC: &[u8] = b"wasmdebug recording\n";
 const VERSION: u32 = 1;

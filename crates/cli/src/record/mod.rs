@@ -2,13 +2,15 @@
 //! (`debug::timeline`) and recordings to a file (`run --record`,
 //! `wasmdebug replay`) are built on.
 
+mod call;
 mod file;
 mod preview1;
 mod recording;
 
+pub use call::Call;
 pub use file::{End, Header, RecordFile, Writer};
 pub use preview1::{Recorded, is_shim, linker};
-pub use recording::{Call, DEFAULT_CAP, Diverged, Recording};
+pub use recording::{DEFAULT_CAP, Diverged, Recording};
 
 use anyhow::Result;
 use wasmtime::{Engine, Linker, Store};

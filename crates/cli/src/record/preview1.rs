@@ -23,7 +23,8 @@ use wasmtime::{Caller, Engine, Extern, Func, Linker, Memory, Store, Val};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{I32Exit, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use super::recording::{Call, Diverged, Outcome, Recording, Tape};
+use super::call::{Call, Outcome};
+use super::recording::{Diverged, Recording, Tape};
 use crate::run::Guest;
 
 const MODULE: &str = "wasi_snapshot_preview1";

@@ -10,52 +10,12 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use super::call::Call;
 use super::file::{End, Writer};
 use crate::locks::lock;
 
 /// The most memory a recording may take before it gives up (see `Recording::append`).
 pub const DEFAULT_CAP: usize = 1 << 30;
-
-/// One host call and what came of it.
-pub struct Call {
-    /// Which import was called (an index the caller defines).
-    pub function: u16,
-    /// Its arguments, to tell a replay that took another path.
-    pub params: Box<[i64]>,
-    pub outcome: Outcome,
-}
-
-/// What a host call did to the program.
-pub enum Outcome {
-    /// It returned these results, after writing these bytes into guest
-    /// memory (address, bytes).
-    Returned {
-        results: Box<[i64]>,
-        writes: Box<[(u32, Box<[u8]>)]>,
-    },
-    /// It ended the program with this exit status (`proc_exit`).
-    Exited(i32),
-    /// It failed with this error, which traps the program.
-    Failed(String),
-}
-
-impl Call {
-    /// Roughly what keeping this call costs, for the cap.
-    fn size(&self) -> usize {
-        let outcome = match &self.outcome {
-            Outcome::Returned { results, writes } => {
-                results.len() * 8
-                    + writes
-                        .iter()
-                        .map(|(_, bytes)| 16 + bytes.len())
-                        .sum::<usize>()
-            }
-            Outcome::Exited(_) => 0,
-            Outcome::Failed(message) => message.len(),
-        };
-        std::mem::size_of::<Call>() + self.params.len() * 8 + outcome
-    }
-}
 
 /// Every host call of a run so far: kept in memory for time travel,
 /// written to a file for `run --record`, or read from one for a replay.
