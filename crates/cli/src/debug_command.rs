@@ -59,6 +59,13 @@ fn refusal(args: &DebugCommandArgs) -> Option<String> {
                 .to_string(),
         );
     }
+    if args.run.record.is_some() {
+        return Some(
+            "--record is not served under a debugger: record with `wasmdebug run --record`, \
+             then debug the recording with `wasmdebug replay -g`"
+                .to_string(),
+        );
+    }
     args.run
         .not_served_under_a_debugger(&settings)
         .map(|option| format!("{option} is not served under a debugger (`wasmdebug debug`)"))

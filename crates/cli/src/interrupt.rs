@@ -8,7 +8,7 @@ use std::task::Poll;
 use anyhow::{Context, Result};
 
 /// The status a shell gives a process that SIGINT ended (128 + 2).
-const INTERRUPTED: u8 = 130;
+pub const INTERRUPTED: u8 = 130;
 
 /// What must happen before Ctrl-C ends wasmdebug (a recording's end).
 static BEFORE_EXIT: OnceLock<Box<dyn Fn() + Send + Sync>> = OnceLock::new();

@@ -196,7 +196,7 @@ fn record(options: &RunArgs, settings: &Settings, cache: Cache, path: &Path) -> 
     interrupt::before_exit(move || on_interrupt.finish(&record::End::Interrupted));
     let wasi = wasi::context(options, &settings)?;
     let data = record::Recorded::live(wasi, Some(recording.clone()));
-    let ending = record::run_to_end(&engine, &program, module_linker, data)?;
+    let (ending, _) = record::run_to_end(&engine, &program, module_linker, data)?;
     recording.finish(&match &ending {
         Ending::Exited(status) => record::End::Exited(*status),
         Ending::Trapped(error) => record::End::Trapped(run::describe_trap(error)),

@@ -193,6 +193,31 @@ fn a_run_stopped_by_ctrl_c_replays_up_to_where_it_stopped() {
         stderr(&replayed)
     );
     assert_eq!(replayed.status.code(), Some(130));
+
+    // Under a debugger, the end of the recording is a stop to go back from.
+    let session = lldb::attach_python(
+        lldb::Runtime::start_command(
+            wasmdebug()
+                .arg("replay")
+                .args(["-g", "127.0.0.1:0"])
+                .arg(scene.recording()),
+        ),
+        &[
+            "c",
+            "breakpoint set -n show",
+            "process continue --reverse",
+            "frame variable round",
+            "process kill",
+        ],
+    );
+    session.expect(
+        &[
+            "past the end of the recording",
+            "stop reason = breakpoint 1.1",
+            "round = 0",
+        ],
+        137,
+    );
 }
 
 /// The one line wasmdebug printed on stderr for a refused replay.

@@ -25,8 +25,7 @@ use super::panics::contain;
 use super::position::{FUEL, FUEL_WINDOW};
 use super::watch::{Hit, Watches};
 use crate::locks::lock;
-use crate::record::Diverged;
-use crate::record::is_shim;
+use crate::record::{Diverged, is_shim};
 
 /// Why the program paused.
 #[derive(Clone, Debug, PartialEq)]
@@ -332,6 +331,9 @@ impl<T> Handler<T> {
                 self.interrupt_at_next_instruction(store)
             }
             DebugEvent::EpochYield => None,
+            // A WASI function failing inside the shim fails the program's
+            // call too: that event is the stop.
+            DebugEvent::Trap(_) | DebugEvent::HostcallError(_) if in_the_shim(store) => None,
             DebugEvent::Trap(trap) => Some(Stop::Trap(trap.to_string())),
             // `proc_exit` and `wasi:cli/exit` unwind as host errors; they
             // end the program normally and are not worth a stop.
@@ -365,6 +367,11 @@ impl<T> Handler<T> {
         mailbox.set_mode(Mode::Interrupt);
         None
     }
+}
+
+/// Whether the innermost frame is the WASI shim's (see `record`).
+fn in_the_shim<T>(store: &mut StoreContextMut<'_, T>) -> bool {
+    innermost(store).is_some_and(|here| is_shim(&here.module))
 }
 
 /// Enters or leaves Wasmtime's single-step mode from inside the handler,

@@ -85,8 +85,6 @@ fn start_timeline(
     inputs: Inputs,
     time_travel: bool,
 ) -> Result<Timeline<Recorded>> {
-    let (module_linker, _) = record::linker(engine)?;
-    let linkers = Arc::new(Linkers::with_module_linker(engine, module_linker)?);
     let (live, recording) = match inputs {
         Inputs::Live(wasi) => {
             let wasi = *wasi;
@@ -99,6 +97,12 @@ fn start_timeline(
             time_travel.then_some(recording),
         ),
     };
+    // Calls neither recorded nor replayed go straight to WASI.
+    let module_linker = match live.is_recorded() {
+        true => record::linker(engine)?.0,
+        false => record::plain_linker(engine)?,
+    };
+    let linkers = Arc::new(Linkers::with_module_linker(engine, module_linker)?);
     let execution = start_program(engine, program, &linkers, live)?;
     let replays = recording.map(|recording| {
         let (engine, program) = (engine.clone(), program.clone());

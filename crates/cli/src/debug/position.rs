@@ -7,7 +7,7 @@
 //! of call-free code the program is in, and it is the same in a replay at
 //! the same point. Inside one stretch a loop can pass the same pc many
 //! times with the same clock; those passes differ in the frame's values
-//! or memory, which `fingerprint` hashes. Two passes that agree on all of
+//! or memory, which `Fingerprint` hashes. Two passes that agree on all of
 //! it are the same state of a loop that makes no progress, and showing
 //! either is true.
 
@@ -53,10 +53,17 @@ pub fn here<T>(paused: &mut Paused<'_, T>) -> wasmtime::Result<Option<(Here, Mod
     Ok(Some((here, module)))
 }
 
-/// A hash of everything a call-free stretch of code can change: the
-/// innermost frame's locals and operands, and its instance's globals and
-/// memories.
-pub fn fingerprint<T>(paused: &mut Paused<'_, T>) -> wasmtime::Result<u64> {
+/// A hash of everything a call-free stretch of code can change, in two
+/// parts, the cheap one first: the innermost frame's locals and operands
+/// and its instance's globals; then its instance's memories.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub frame: u64,
+    pub memory: u64,
+}
+
+/// The fingerprint's first part (see `Fingerprint`).
+pub fn frame_fingerprint<T>(paused: &mut Paused<'_, T>) -> wasmtime::Result<u64> {
     let mut hash = Hash::default();
     let Some(frame) = paused.frame(0)? else {
         return Ok(0);
@@ -74,6 +81,17 @@ pub fn fingerprint<T>(paused: &mut Paused<'_, T>) -> wasmtime::Result<u64> {
         hash.value(&global.get(store.as_context_mut()));
         index += 1;
     }
+    Ok(hash.0)
+}
+
+/// The fingerprint's second part (see `Fingerprint`).
+pub fn memory_fingerprint<T>(paused: &mut Paused<'_, T>) -> wasmtime::Result<u64> {
+    let mut hash = Hash::default();
+    let Some(frame) = paused.frame(0)? else {
+        return Ok(0);
+    };
+    let store = &mut paused.store;
+    let instance = frame.instance(store.as_context_mut())?;
     let mut index = 0;
     while let Some(memory) = instance.debug_memory(store.as_context_mut(), index) {
         hash.bytes(memory.data(&*store));

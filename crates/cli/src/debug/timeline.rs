@@ -29,7 +29,7 @@ use wasmtime::Module;
 
 use super::execution::{Execution, Failure, ResumeMode, StateView};
 use super::handler::Stop;
-use super::position::{self, Here};
+use super::position::{self, Fingerprint, Here};
 use super::watch::{Kind, Range};
 use crate::record::Recording;
 
@@ -57,14 +57,18 @@ enum Target {
     At {
         here: Here,
         module: Module,
-        fingerprint: u64,
+        fingerprint: Fingerprint,
     },
     /// At a throw the program goes on from (the debugger stops at every
     /// throw). A throw moves the clock, so place and clock suffice.
     Throw { here: Here, module: Module },
     /// The run's last position: a trap or an uncaught exception (at this
-    /// instruction), or the program's end.
-    End { at: Option<(Here, Module)> },
+    /// instruction), or the program's end; `diverged` when it is the end of
+    /// a recording that the live program (itself a replay) ran past.
+    End {
+        at: Option<(Here, Module)>,
+        diverged: bool,
+    },
 }
 
 impl Target {
@@ -75,8 +79,9 @@ impl Target {
             | Target::Throw { here, module }
             | Target::End {
                 at: Some((here, module)),
+                ..
             } => Some((module, here.pc)),
-            Target::End { at: None } => None,
+            Target::End { at: None, .. } => None,
         }
     }
 
@@ -182,23 +187,27 @@ impl<T: Send + 'static> Timeline<T> {
     /// Resumes forward: the live program, or the replay shown, which hands
     /// over to the live program when it reaches the present.
     pub fn resume(&mut self, how: ResumeMode) -> Result<(), Failure> {
-        let Some(mut past) = self.past.take() else {
+        let Some(past) = &mut self.past else {
             return self.live.resume(how);
         };
         if let StateView::Paused(Stop::Diverged(_)) = past.state()? {
             // Nothing after a divergence is true: back to the present.
+            self.past = None;
             return Ok(());
         }
         let present = self.target_of(Which::Live)?;
+        let (live, Some(past)) = (&mut self.live, &mut self.past) else {
+            return Err(Failure::Broken(anyhow::anyhow!("the past vanished")));
+        };
         if let Some((module, pc)) = present.site() {
             past.edit_breakpoint(module, pc, true)?;
         }
         loop {
             let state = past.run(how)?;
-            match self.see(&mut past, &state, &present)? {
+            match see(live, past, &state, &present)? {
                 Seen::Target { hit } => {
                     // The live program is parked here: it takes over.
-                    drop(past);
+                    self.past = None;
                     return match state {
                         StateView::Paused(stop) if how == ResumeMode::Step || hit => {
                             self.live.set_stop(stop);
@@ -209,11 +218,13 @@ impl<T: Send + 'static> Timeline<T> {
                     };
                 }
                 Seen::Pass => continue,
-                Seen::Hit => {
-                    self.past = Some(past);
-                    return self.remove_site(&present);
+                Seen::Hit => return self.remove_site(&present),
+                Seen::Lost(why) => {
+                    let Some(past) = self.past.take() else {
+                        return Ok(());
+                    };
+                    return self.show_diverged(past, why);
                 }
-                Seen::Lost(why) => return self.show_diverged(past, why),
             }
         }
     }
@@ -228,7 +239,7 @@ impl<T: Send + 'static> Timeline<T> {
         let mut last_hit = None;
         let mut state = scan.state()?;
         loop {
-            match self.see(&mut scan, &state, &target)? {
+            match see(&self.live, &mut scan, &state, &target)? {
                 Seen::Target { .. } => break,
                 Seen::Hit => last_hit = Some(stops),
                 Seen::Pass => {}
@@ -264,7 +275,9 @@ impl<T: Send + 'static> Timeline<T> {
             self.past = Some(self.history_start()?);
             return Ok(());
         }
-        let passes = self.passes_before(&target)?;
+        let Some(passes) = self.passes_before(&target)? else {
+            return Ok(());
+        };
         let from = passes.checked_sub(1);
         // Steps from that pass (or the start) to the instruction before
         // the target.
@@ -277,7 +290,7 @@ impl<T: Send + 'static> Timeline<T> {
                 let mut steps = 0_usize;
                 loop {
                     let state = walk.state()?;
-                    match self.see(&mut walk, &state, &target)? {
+                    match see(&self.live, &mut walk, &state, &target)? {
                         Seen::Target { .. } => break,
                         Seen::Lost(why) => return self.show_diverged(walk, why),
                         Seen::Hit | Seen::Pass => {}
@@ -304,16 +317,17 @@ impl<T: Send + 'static> Timeline<T> {
 
     /// How many times the program was about to run the target's
     /// instruction before the target (the start counts, if it is there).
-    fn passes_before(&mut self, target: &Target) -> Result<usize, Failure> {
+    /// `None` if the replay diverged, which is then shown.
+    fn passes_before(&mut self, target: &Target) -> Result<Option<usize>, Failure> {
         let mut scan = self.replay(target, Setup::Bare)?;
         let mut passes = 0;
         let mut state = scan.state()?;
         loop {
-            match self.see(&mut scan, &state, target)? {
-                Seen::Target { .. } => return Ok(passes),
+            match see(&self.live, &mut scan, &state, target)? {
+                Seen::Target { .. } => return Ok(Some(passes)),
                 Seen::Lost(why) => {
                     self.show_diverged(scan, why)?;
-                    return Err(Failure::History);
+                    return Ok(None);
                 }
                 Seen::Hit | Seen::Pass => {
                     if let Some(here) = here_of(&mut scan)?
@@ -364,9 +378,13 @@ impl<T: Send + 'static> Timeline<T> {
         Ok(replay)
     }
 
-    /// Shows `replay`, stopped where it went wrong.
+    /// Shows `replay`, stopped where it went wrong; the debugger tells the
+    /// user why. A replay that ended is no position to show: the present
+    /// stays, and the call fails with why.
     fn show_diverged(&mut self, mut replay: Execution<T>, why: String) -> Result<(), Failure> {
-        eprintln!("error: {why}");
+        if !matches!(replay.state()?, StateView::Paused(_)) {
+            return Err(Failure::Runtime(why));
+        }
         replay.set_stop(Stop::Diverged(why));
         self.past = Some(replay);
         Ok(())
@@ -424,26 +442,38 @@ impl<T: Send + 'static> Timeline<T> {
 
     /// Where the live program, or the execution shown, is.
     fn target_of(&mut self, which: Which) -> Result<Target, Failure> {
+        let is_live = matches!(which, Which::Live) || self.past.is_none();
         let execution = match which {
             Which::Live => &mut self.live,
             Which::Current => self.past.as_mut().unwrap_or(&mut self.live),
         };
         let stop = match execution.state()? {
-            StateView::Exited(_) => return Ok(Target::End { at: None }),
+            StateView::Exited(_) => {
+                return Ok(Target::End {
+                    at: None,
+                    diverged: false,
+                });
+            }
             StateView::Running => return Err(Failure::NotPaused),
-            StateView::Paused(Stop::Diverged(_)) => return Err(Failure::History),
+            // A replay that went wrong is no position; the live program
+            // at the end of its recording (`wasmdebug replay -g`) is one.
+            StateView::Paused(Stop::Diverged(_)) if !is_live => return Err(Failure::History),
             StateView::Paused(stop) => stop,
         };
         let found = execution.with_paused(|paused| {
             let Some((here, module)) = position::here(paused).map_err(runtime)? else {
                 return Ok(None);
             };
-            let fingerprint = position::fingerprint(paused).map_err(runtime)?;
+            let fingerprint = Fingerprint {
+                frame: position::frame_fingerprint(paused).map_err(runtime)?,
+                memory: position::memory_fingerprint(paused).map_err(runtime)?,
+            };
             Ok::<_, Failure>(Some((here, module, fingerprint)))
         })?;
         Ok(match (stop, found) {
             (stop, found) if stop.ends_the_run() => Target::End {
                 at: found.map(|(here, module, _)| (here, module)),
+                diverged: matches!(stop, Stop::Diverged(_)),
             },
             (_, None) => return Err(Failure::History),
             (Stop::Exception(_), Some((here, module, _))) => Target::Throw { here, module },
@@ -454,63 +484,70 @@ impl<T: Send + 'static> Timeline<T> {
             },
         })
     }
+}
 
-    /// What `replay`'s state is, against `target`.
-    fn see(
-        &mut self,
-        replay: &mut Execution<T>,
-        state: &StateView,
-        target: &Target,
-    ) -> Result<Seen, Failure> {
-        let stop = match state {
-            StateView::Exited(_) => {
-                return Ok(match target {
-                    Target::End { .. } => Seen::Target { hit: true },
-                    _ => Seen::Lost("the replay ended before the position it ran to".to_string()),
-                });
-            }
-            StateView::Running => return Err(Failure::NotPaused),
-            StateView::Paused(stop) => stop,
-        };
-        if let Stop::Diverged(why) = stop {
-            return Ok(Seen::Lost(why.clone()));
-        }
-        if stop.ends_the_run() {
+/// What `replay`'s state is, against `target`.
+fn see<T: Send + 'static>(
+    live: &Execution<T>,
+    replay: &mut Execution<T>,
+    state: &StateView,
+    target: &Target,
+) -> Result<Seen, Failure> {
+    let stop = match state {
+        StateView::Exited(_) => {
             return Ok(match target {
                 Target::End { .. } => Seen::Target { hit: true },
-                _ => Seen::Lost("the replay ended where the program went on".to_string()),
+                _ => Seen::Lost("the replay ended before the position it ran to".to_string()),
             });
         }
-        let Some((here, _)) = here_of(replay)? else {
-            return Ok(Seen::Hit);
-        };
-        let is_target = match (target, stop) {
-            (Target::Throw { here: there, .. }, Stop::Exception(_)) => here == *there,
-            (
-                Target::At {
-                    here: there,
-                    fingerprint,
-                    ..
-                },
-                stop,
-            ) if !matches!(stop, Stop::Exception(_)) => {
-                here == *there && fingerprint_of(replay)? == *fingerprint
-            }
-            _ => false,
-        };
-        // What the debugger asked for, as opposed to the hidden breakpoint
-        // and the start.
-        let hit = match stop {
-            Stop::Breakpoint => self.live.has_breakpoint(here.module, here.pc),
-            Stop::Entry | Stop::HistoryStart => false,
-            _ => true,
-        };
-        Ok(match (is_target, hit) {
-            (true, hit) => Seen::Target { hit },
-            (false, true) => Seen::Hit,
-            (false, false) => Seen::Pass,
-        })
+        StateView::Running => return Err(Failure::NotPaused),
+        StateView::Paused(stop) => stop,
+    };
+    if let Stop::Diverged(why) = stop {
+        // The end of a recording the live program ran past is reached so.
+        return Ok(match target {
+            Target::End { diverged: true, .. } => Seen::Target { hit: true },
+            _ => Seen::Lost(why.clone()),
+        });
     }
+    if stop.ends_the_run() {
+        return Ok(match target {
+            Target::End { .. } => Seen::Target { hit: true },
+            _ => Seen::Lost("the replay ended where the program went on".to_string()),
+        });
+    }
+    let Some((here, _)) = here_of(replay)? else {
+        return Ok(Seen::Hit);
+    };
+    let is_target = match (target, stop) {
+        (Target::Throw { here: there, .. }, Stop::Exception(_)) => here == *there,
+        (
+            Target::At {
+                here: there,
+                fingerprint,
+                ..
+            },
+            stop,
+        ) if !matches!(stop, Stop::Exception(_)) => {
+            // Memory is hashed only where all else matches.
+            here == *there
+                && frame_fingerprint_of(replay)? == fingerprint.frame
+                && memory_fingerprint_of(replay)? == fingerprint.memory
+        }
+        _ => false,
+    };
+    // What the debugger asked for, as opposed to the hidden breakpoint
+    // and the start.
+    let hit = match stop {
+        Stop::Breakpoint => live.has_breakpoint(here.module, here.pc),
+        Stop::Entry | Stop::HistoryStart => false,
+        _ => true,
+    };
+    Ok(match (is_target, hit) {
+        (true, hit) => Seen::Target { hit },
+        (false, true) => Seen::Hit,
+        (false, false) => Seen::Pass,
+    })
 }
 
 /// Which execution a target is taken from.
@@ -525,8 +562,12 @@ fn here_of<T: Send + 'static>(
     execution.with_paused(|paused| position::here(paused).map_err(runtime))
 }
 
-fn fingerprint_of<T: Send + 'static>(execution: &mut Execution<T>) -> Result<u64, Failure> {
-    execution.with_paused(|paused| position::fingerprint(paused).map_err(runtime))
+fn frame_fingerprint_of<T: Send + 'static>(execution: &mut Execution<T>) -> Result<u64, Failure> {
+    execution.with_paused(|paused| position::frame_fingerprint(paused).map_err(runtime))
+}
+
+fn memory_fingerprint_of<T: Send + 'static>(execution: &mut Execution<T>) -> Result<u64, Failure> {
+    execution.with_paused(|paused| position::memory_fingerprint(paused).map_err(runtime))
 }
 
 fn runtime(error: wasmtime::Error) -> Failure {

@@ -19,7 +19,7 @@
 //!                 2 failed: the error (string)
 //!   2 end       how the run ended: 0 exited (i32), 1 trapped (the trap,
 //!               string), 2 interrupted (Ctrl-C); then the SHA-256 of every
-//!               byte of the file before this record
+//!               byte of the file before the hash itself
 //! ```
 //!
 //! Nothing is compressed: a call costs a few dozen bytes beyond what it
@@ -140,9 +140,9 @@ impl Writer {
             }
             End::Interrupted => bytes.push(2),
         }
+        self.write(&bytes)?;
         let digest = self.hash.clone().finalize();
-        bytes.extend_from_slice(&digest);
-        self.out.write_all(&bytes)?;
+        self.out.write_all(&digest)?;
         self.out.flush()
     }
 
@@ -198,8 +198,9 @@ fn parse(bytes: &[u8]) -> Result<RecordFile> {
             Ok(CALL) => calls.push(call(&mut input, header.names.len())?),
             Ok(END) => {
                 let end = end(&mut input)?;
+                let hashed = input.at;
                 let digest = input.take(32)?;
-                if digest != Sha256::digest(&bytes[..record_start]).as_slice() {
+                if digest != Sha256::digest(&bytes[..hashed]).as_slice() {
                     bail!("it is corrupt or was edited: its checksum does not match");
                 }
                 if input.at != bytes.len() {
@@ -400,6 +401,11 @@ mod tests {
         let data = edited.windows(3).position(|w| w == b"abc").unwrap();
         edited[data] ^= 1;
         assert!(error(&edited).contains("corrupt"), "{}", error(&edited));
+        // The end record's exit status (3) is under the hash too.
+        let mut status = bytes.clone();
+        let at = status.len() - 32 - 4;
+        status[at] = 0;
+        assert!(error(&status).contains("edited"), "{}", error(&status));
         assert!(error(&bytes[..bytes.len() - 1]).contains("truncated"));
         assert!(error(&bytes[..bytes.len() - 40]).contains("truncated"));
         assert!(error(b"PK\x03\x04 a zip file").contains("not a wasmdebug recording"));

@@ -64,6 +64,19 @@ impl Recorded {
         }
     }
 
+    /// How many recorded calls a replay has answered so far.
+    pub fn replayed(&self) -> Option<usize> {
+        match self.tape {
+            Tape::Replay { next, .. } => Some(next),
+            _ => None,
+        }
+    }
+
+    /// Whether its calls go to a recording or come from one.
+    pub fn is_recorded(&self) -> bool {
+        !matches!(self.tape, Tape::Off)
+    }
+
     /// Whether this is a replay's data.
     pub fn is_replay(&self) -> bool {
         matches!(self.tape, Tape::Replay { .. })
@@ -112,6 +125,14 @@ struct Functions {
 /// and the functions' names, by the index a recorded call names them with.
 pub fn linker(engine: &Engine) -> Result<(Linker<Recorded>, Vec<&'static str>)> {
     Functions::linker(engine)
+}
+
+/// A module linker with WASI's own preview 1 functions, for a program
+/// whose calls are neither recorded nor replayed (time travel off).
+pub fn plain_linker(engine: &Engine) -> Result<Linker<Recorded>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |data: &mut Recorded| &mut data.wasi)?;
+    Ok(linker)
 }
 
 impl Functions {
@@ -277,7 +298,8 @@ async fn answer(
             for (slot, value) in results.iter_mut().zip(results_seen.iter()) {
                 *slot = value_like(slot, *value);
             }
-            if shown && functions.name(index) == "fd_write" {
+            // Only what a successful write wrote (errno 0).
+            if shown && functions.name(index) == "fd_write" && results_seen.first() == Some(&0) {
                 show_output(caller, &args);
             }
             return Ok(());
@@ -364,6 +386,9 @@ fn show_output(caller: &mut Caller<'_, Recorded>, args: &[i64]) {
     let mut left = u32_at(written) as usize;
     let mut bytes = Vec::new();
     for index in 0..count {
+        if left == 0 {
+            break;
+        }
         let iovec = iovs.wrapping_add(index.wrapping_mul(8));
         let (start, length) = (
             u32_at(iovec) as usize,

@@ -127,7 +127,8 @@ impl Recording {
 
 /// A store's side of the recording.
 pub enum Tape {
-    /// Not recorded (a component, whose inputs we cannot record yet).
+    /// Not recorded: a component (whose inputs cannot be recorded yet),
+    /// or time travel switched off.
     Off,
     /// The live program: calls go to the host and are appended.
     Record(Arc<Recording>),
@@ -166,7 +167,7 @@ impl Diverged {
 
 impl std::fmt::Display for Diverged {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the replay diverged: {}", self.message)
+        write!(f, "{}", self.message)
     }
 }
 
