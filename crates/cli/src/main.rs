@@ -207,7 +207,10 @@ fn record(options: &RunArgs, settings: &Settings, cache: Cache, path: &Path) -> 
 /// Runs the program under a debugger component: `-D debugger=` if given,
 /// else the built-in gdbstub.
 fn debug(options: &RunArgs, settings: &Settings, cache: Cache) -> Result<i32> {
-    let engine = program::engine(true, settings)?;
+    // A component's inputs are not recorded: its engine needs no clock.
+    let mut engine_settings = settings.clone();
+    engine_settings.time_travel &= !program::is_component(options.program());
+    let engine = program::engine(true, &engine_settings)?;
     let program = Program::load(&engine, options.program(), &cache, true)?;
     let wasi = wasi::context(options, settings)?;
     let setup = DebuggerSetup::new(&options.debugging, settings, cache, options.program())?;

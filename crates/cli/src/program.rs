@@ -48,6 +48,12 @@ pub fn read_binary(path: &Path) -> Result<Vec<u8>> {
     })
 }
 
+/// Whether the file at `path` is a component (false if it cannot be read:
+/// loading it says why).
+pub fn is_component(path: &Path) -> bool {
+    read_binary(path).is_ok_and(|binary| wasmparser::Parser::is_component(&binary))
+}
+
 impl Program {
     /// Compiles the program at `path` for `engine`, through the
     /// compiled-code cache (as `wasmtime run` does by default).

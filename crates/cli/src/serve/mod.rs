@@ -23,12 +23,13 @@ use proxy::Handler;
 /// Serves until the server fails, or the debugger kills it; returns the
 /// exit status for the process.
 pub fn serve(args: &ServeArgs) -> Result<i32> {
-    let mut settings = args.settings();
-    // A server's inputs are not recorded: its engine needs no clock.
-    settings.time_travel = false;
+    let settings = args.settings();
     let cache = Cache::new(&settings)?;
     let debugging = args.debugging.wanted(&settings);
-    let engine = program::engine(debugging, &settings)?;
+    // A server's inputs are not recorded: its engine needs no clock.
+    let mut engine_settings = args.settings();
+    engine_settings.time_travel = false;
+    let engine = program::engine(debugging, &engine_settings)?;
     let component = match Program::load(&engine, &args.component, &cache, debugging)? {
         Program::Component(component) => component,
         Program::Module(_) => bail!(
