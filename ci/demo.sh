@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: builds wasmdebug with its built-in debugger, starts the
 # bundled C example under `-g`, and debugs it with a stock LLDB, printing
-# the whole transcript.
+# the whole transcript: breakpoints, a backtrace, variables, `finish`, and
+# a step back in time to the last breakpoint hit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/setup.sh
@@ -21,6 +22,7 @@ echo "wasmdebug is listening on $address; attaching LLDB"
     -o "b factorial" -o "c" -o "bt" -o "frame variable" \
     -o "b sum_points" -o "breakpoint disable 1" -o "c" -o "p points[1]" -o "p count" \
     -o "finish" \
-    -o "breakpoint delete -f" -o "c"
+    -o "process continue --reverse" -o "frame variable count" \
+    -o "breakpoint delete -f" -o "process continue -F"
 wait "$runtime"
 echo "demo: the program ran to its end under the debugger (exit status $?)"
