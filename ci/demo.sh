@@ -12,7 +12,7 @@ clang --target=wasm32-wasi -g -O0 examples/c/debuggee.c -o target/debuggees/debu
 
 log=$(mktemp)
 trap 'rm -f "$log"; kill "$runtime" 2>/dev/null || true' EXIT
-target/debug/wasmdebug run -g 127.0.0.1:0 target/debuggees/debuggee-c.wasm basic 2>"$log" &
+"${CARGO_TARGET_DIR:-target}"/debug/wasmdebug run -g 127.0.0.1:0 target/debuggees/debuggee-c.wasm basic 2>"$log" &
 runtime=$!
 address=$(ci/wait-for-debugger.sh "$log") || { echo "demo: the debugger did not start" >&2; exit 1; }
 echo "wasmdebug is listening on $address; attaching LLDB"
