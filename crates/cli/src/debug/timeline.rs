@@ -149,6 +149,15 @@ impl<T: Send + 'static> Timeline<T> {
             .is_some_and(|replays| replays.recording.is_complete())
     }
 
+    /// Fails unless the program can run in reverse: without a recording
+    /// there is no clock either (see `position`).
+    fn check_can_reverse(&self) -> Result<(), Failure> {
+        match self.can_reverse() {
+            true => Ok(()),
+            false => Err(Failure::History),
+        }
+    }
+
     /// Gives the live program back, the past forgotten.
     pub fn into_live(self) -> Execution<T> {
         self.live
@@ -233,6 +242,7 @@ impl<T: Send + 'static> Timeline<T> {
     /// watchpoints or throw stops make before the current position, or to
     /// the start of the history.
     pub fn reverse_continue(&mut self) -> Result<(), Failure> {
+        self.check_can_reverse()?;
         let target = self.target_of(Which::Current)?;
         let mut scan = self.replay(&target, Setup::Debugger)?;
         let mut stops = 0;
@@ -270,6 +280,7 @@ impl<T: Send + 'static> Timeline<T> {
     /// Runs in reverse one instruction: to the instruction that ran last
     /// before the current position, or to the start of the history.
     pub fn reverse_step(&mut self) -> Result<(), Failure> {
+        self.check_can_reverse()?;
         let target = self.target_of(Which::Current)?;
         if target.site().is_none() {
             self.past = Some(self.history_start()?);
