@@ -332,8 +332,9 @@ impl<T> Handler<T> {
             }
             DebugEvent::EpochYield => None,
             // A WASI function failing inside the shim fails the program's
-            // call too: that event is the stop.
-            DebugEvent::Trap(_) | DebugEvent::HostcallError(_) if in_the_shim(store) => None,
+            // call too: that event is the stop. (Not asked at a trap: at a
+            // stack overflow the innermost frame cannot be read.)
+            DebugEvent::HostcallError(_) if in_the_shim(store) => None,
             DebugEvent::Trap(trap) => Some(Stop::Trap(trap.to_string())),
             // `proc_exit` and `wasi:cli/exit` unwind as host errors; they
             // end the program normally and are not worth a stop.
