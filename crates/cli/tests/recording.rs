@@ -175,6 +175,9 @@ fn a_run_stopped_by_ctrl_c_replays_up_to_where_it_stopped() {
     let mut first = String::new();
     out.read_line(&mut first).unwrap();
     assert!(first.starts_with("round 0:"), "{first:?}");
+    // Give the write that printed it time to return, and so to be
+    // recorded, and the program time to block on its next read.
+    std::thread::sleep(std::time::Duration::from_millis(300));
     let pid = child.0.id().to_string();
     let killed = std::process::Command::new("kill")
         .args(["-INT", &pid])
