@@ -19,7 +19,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result};
 use std::io::Write;
 
-use wasmtime::{Caller, Engine, Extern, Func, Linker, Memory, Store, Val};
+use wasmtime::{Caller, Engine, Extern, Func, Linker, Memory, Store, Val, ValType};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{I32Exit, WasiCtxBuilder, WasiCtxView, WasiView};
 
@@ -166,14 +166,15 @@ impl Functions {
         });
         let mut linker = Linker::new(engine);
         for (index, (name, ty)) in defined.into_iter().enumerate() {
-            let outputs = outputs(name);
-            let index = index as u16;
-            let functions_for_call = functions.clone();
+            let wrapped = Arc::new(Wrapped {
+                index: index as u16,
+                outputs: outputs(name),
+                results: ty.results().collect(),
+                functions: functions.clone(),
+            });
             linker.func_new_async(MODULE, name, ty, move |caller, params, results| {
-                let functions = functions_for_call.clone();
-                Box::new(
-                    async move { call(caller, &functions, index, outputs, params, results).await },
-                )
+                let wrapped = wrapped.clone();
+                Box::new(async move { call(caller, &wrapped, params, results).await })
             })?;
         }
         Ok((linker, names))
@@ -242,20 +243,29 @@ fn shim_text(functions: &[(&str, wasmtime::FuncType)]) -> String {
     text + ")"
 }
 
+/// What a wrapper knows of the function it wraps.
+struct Wrapped {
+    /// Its index in `functions.names`.
+    index: u16,
+    outputs: &'static [Output],
+    /// Its result types (the result slots Wasmtime hands over are untyped
+    /// placeholders).
+    results: Vec<ValType>,
+    functions: Arc<Functions>,
+}
+
 /// One call of a wrapper: the recorded answer in a replay, else the real
 /// function's, recorded if the store records. Either way the call costs no
 /// fuel (see the module's comment).
 async fn call(
     mut caller: Caller<'_, Recorded>,
-    functions: &Functions,
-    index: u16,
-    outputs: &'static [Output],
+    wrapped: &Wrapped,
     params: &[Val],
     results: &mut [Val],
 ) -> wasmtime::Result<()> {
     // No fuel is counted without time travel (`-D time-travel=n`).
     let clock = caller.get_fuel().ok();
-    let answered = answer(&mut caller, functions, index, outputs, params, results).await;
+    let answered = answer(&mut caller, wrapped, params, results).await;
     if let Some(clock) = clock {
         caller.set_fuel(clock)?;
     }
@@ -264,12 +274,12 @@ async fn call(
 
 async fn answer(
     caller: &mut Caller<'_, Recorded>,
-    functions: &Functions,
-    index: u16,
-    outputs: &'static [Output],
+    wrapped: &Wrapped,
     params: &[Val],
     results: &mut [Val],
 ) -> wasmtime::Result<()> {
+    let Wrapped { index, outputs, .. } = *wrapped;
+    let functions = &*wrapped.functions;
     let args: Box<[i64]> = params.iter().map(integer).collect();
     let recording = match &mut caller.data_mut().tape {
         Tape::Off => None,
@@ -295,8 +305,12 @@ async fn answer(
                 Err(diverged) => return Err(wasmtime::Error::new(diverged)),
             };
             write_back(caller, &writes)?;
-            for (slot, value) in results.iter_mut().zip(results_seen.iter()) {
-                *slot = value_like(slot, *value);
+            for ((slot, ty), value) in results
+                .iter_mut()
+                .zip(&wrapped.results)
+                .zip(&results_seen[..])
+            {
+                *slot = value_of(ty, *value);
             }
             // Only what a successful write wrote (errno 0).
             if shown && functions.name(index) == "fd_write" && results_seen.first() == Some(&0) {
@@ -366,10 +380,11 @@ fn integer(value: &Val) -> i64 {
     }
 }
 
-/// A recorded integer as a value of the type `slot` has.
-fn value_like(slot: &Val, value: i64) -> Val {
-    match slot {
-        Val::I64(_) => Val::I64(value),
+/// A recorded integer as a value of type `ty` (preview 1 has only i32
+/// and i64).
+fn value_of(ty: &ValType, value: i64) -> Val {
+    match ty {
+        ValType::I64 => Val::I64(value),
         _ => Val::I32(value as i32),
     }
 }
@@ -382,23 +397,12 @@ fn show_output(caller: &mut Caller<'_, Recorded>, args: &[i64]) {
     let Some(data) = memory(caller) else {
         return;
     };
-    let u32_at = |address: u32| u32_in(data, address);
-    let mut left = u32_at(written) as usize;
     let mut bytes = Vec::new();
-    for index in 0..count {
-        if left == 0 {
-            break;
-        }
-        let iovec = iovs.wrapping_add(index.wrapping_mul(8));
-        let (start, length) = (
-            u32_at(iovec) as usize,
-            u32_at(iovec.wrapping_add(4)) as usize,
-        );
-        let length = length.min(left);
-        if let Some(chunk) = data.get(start..start.saturating_add(length)) {
+    for (start, length) in iovec_buffers(data, iovs, count, u32_in(data, written)) {
+        let start = start as usize;
+        if let Some(chunk) = data.get(start..start.saturating_add(length as usize)) {
             bytes.extend_from_slice(chunk);
         }
-        left -= length;
     }
     // Nobody reading our output is no reason to stop the replay.
     let _ = match fd {
@@ -406,6 +410,24 @@ fn show_output(caller: &mut Caller<'_, Recorded>, args: &[i64]) {
         2 => std::io::stderr().write_all(&bytes),
         _ => Ok(()),
     };
+}
+
+/// The buffers (address, length) of the iovec list at `iovs`, `count`
+/// entries of (pointer, length), in order and as far as `total` bytes go:
+/// what a read filled, or what a write took.
+fn iovec_buffers(data: &[u8], iovs: u32, count: u32, total: u32) -> Vec<(u32, u32)> {
+    let mut left = total;
+    let mut buffers = Vec::new();
+    for index in 0..count {
+        if left == 0 {
+            break;
+        }
+        let iovec = iovs.wrapping_add(index.wrapping_mul(8));
+        let length = u32_in(data, iovec.wrapping_add(4)).min(left);
+        buffers.push((u32_in(data, iovec), length));
+        left -= length;
+    }
+    buffers
 }
 
 /// The little-endian u32 at `address` of `data`, or 0 past its end (a
@@ -604,16 +626,12 @@ fn output_regions(
                 regions.push((arg(at), u32_at(arg(used)).min(arg(len))))
             }
             Output::Iovecs { iovs, count, used } => {
-                let mut left = u32_at(arg(used));
-                for index in 0..arg(count) {
-                    if left == 0 {
-                        break;
-                    }
-                    let iovec = arg(iovs).wrapping_add(index.wrapping_mul(8));
-                    let length = u32_at(iovec.wrapping_add(4)).min(left);
-                    regions.push((u32_at(iovec), length));
-                    left -= length;
-                }
+                regions.extend(iovec_buffers(
+                    data,
+                    arg(iovs),
+                    arg(count),
+                    u32_at(arg(used)),
+                ));
             }
             Output::Events { at, max, used } => {
                 let events = u32_at(arg(used)).min(arg(max));
