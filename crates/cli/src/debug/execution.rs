@@ -165,6 +165,12 @@ impl<T: Send + 'static> Execution<T> {
     /// Resumes and waits until the program pauses or ends. Paused only.
     pub fn run(&mut self, how: ResumeMode) -> Result<StateView, Failure> {
         self.resume(how)?;
+        Ok(self.wait()?)
+    }
+
+    /// Waits until the program is paused or has ended, and says which.
+    /// Any state.
+    fn wait(&mut self) -> Result<StateView> {
         loop {
             match self.state()? {
                 StateView::Running => {
@@ -373,21 +379,15 @@ impl<T: Send + 'static> Execution<T> {
     pub fn finish(mut self) -> Result<i32> {
         self.mailbox.detach();
         loop {
-            match self.state()? {
-                StateView::Exited(status) => return Ok(status),
-                StateView::Paused(_) => {
-                    // Events no longer pause the program, but breakpoints
-                    // would still cost a handler call each: remove them.
-                    let edits = self.mailbox.breakpoints().clear();
-                    self.apply(edits).map_err(cannot_finish)?;
-                    self.mailbox.watches().clear();
-                    self.resume(ResumeMode::Continue).map_err(cannot_finish)?;
-                }
-                StateView::Running => {
-                    let returned = self.runner.take_blocking()?;
-                    self.take_back(returned)?;
-                }
+            if let StateView::Exited(status) = self.wait()? {
+                return Ok(status);
             }
+            // Paused. Events no longer pause the program, but breakpoints
+            // would still cost a handler call each: remove them.
+            let edits = self.mailbox.breakpoints().clear();
+            self.apply(edits).map_err(cannot_finish)?;
+            self.mailbox.watches().clear();
+            self.resume(ResumeMode::Continue).map_err(cannot_finish)?;
         }
     }
 
