@@ -180,10 +180,7 @@ fn record(options: &RunArgs, settings: &Settings, cache: Cache, path: &Path) -> 
     let (module_linker, names) = record::linker(&engine)?;
     let header = record::Header {
         program_sha256: Sha256::digest(&bytes).into(),
-        program_name: options.program().file_name().map_or_else(
-            || "program.wasm".into(),
-            |name| name.to_string_lossy().into_owned(),
-        ),
+        program_name: program::file_name(options.program()),
         wasm_options: settings
             .max_wasm_stack
             .map(|bytes| format!("max-wasm-stack={bytes}"))

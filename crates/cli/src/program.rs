@@ -48,6 +48,15 @@ pub fn read_binary(path: &Path) -> Result<Vec<u8>> {
     })
 }
 
+/// The program's file name (`app.wasm`), which names its modules for a
+/// debugger and its recordings; `program.wasm` for a path without one.
+pub fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || "program.wasm".to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
+}
+
 /// Whether the file at `path` is a component (false if it cannot be read:
 /// loading it says why).
 pub fn is_component(path: &Path) -> bool {

@@ -82,10 +82,7 @@ impl DebuggerSetup {
             args.push(format!("listen={listen}"));
         }
         args.extend(settings.debugger_args.iter().cloned());
-        let program_name = program.file_name().map_or_else(
-            || "program.wasm".to_string(),
-            |name| name.to_string_lossy().into_owned(),
-        );
+        let program_name = crate::program::file_name(program);
         Ok(DebuggerSetup {
             component,
             args,
