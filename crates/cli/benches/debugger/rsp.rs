@@ -124,6 +124,20 @@ impl Client {
         reply
     }
 
+    /// Sends `payload`, whose reply must start with `expected`, and returns
+    /// the milliseconds until the reply came, and the reply.
+    pub fn timed(&mut self, payload: &str, expected: &[u8]) -> (f64, Vec<u8>) {
+        let started = Instant::now();
+        let reply = self.request(payload);
+        let elapsed = millis(started.elapsed());
+        assert!(
+            reply.starts_with(expected),
+            "{}",
+            String::from_utf8_lossy(&reply)
+        );
+        (elapsed, reply)
+    }
+
     pub fn read_memory(&mut self, address: u64, length: usize) -> Vec<u8> {
         self.request(&format!("m{address:x},{length:x}"))
     }

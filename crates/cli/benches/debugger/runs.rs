@@ -40,13 +40,7 @@ pub fn whole_run_times(debuggee: &Path) -> (f64, f64) {
         .map(|_| {
             let started = Instant::now();
             let (mut server, _) = rsp::Server::start(debuggee, &["compute", "32"]);
-            let mut client = server.connect();
-            let reply = client.request("vCont;c");
-            assert!(
-                reply.starts_with(b"W00"),
-                "{}",
-                String::from_utf8_lossy(&reply)
-            );
+            server.connect().timed("vCont;c", b"W00");
             let status = server.child.wait().unwrap();
             assert!(status.success());
             millis(started.elapsed())
@@ -77,14 +71,7 @@ pub fn watchpoint_run_times(debuggee: &Path) -> (f64, f64) {
             // Memory 0, offset 0x10: below the data, never written.
             assert_eq!(client.request("Z2,10,4"), b"OK");
         }
-        let started = Instant::now();
-        let reply = client.request("vCont;c");
-        let elapsed = millis(started.elapsed());
-        assert!(
-            reply.starts_with(b"W00"),
-            "{}",
-            String::from_utf8_lossy(&reply)
-        );
+        let (elapsed, _) = client.timed("vCont;c", b"W00");
         assert!(server.child.wait().unwrap().success());
         elapsed
     };

@@ -10,15 +10,7 @@ pub fn fuel_run_times(debuggee: &Path) -> (f64, f64) {
         let runs = (0..5).map(|_| {
             let (mut server, _) =
                 rsp::Server::start_with(&["-D", &option], debuggee, &["compute", "32"]);
-            let mut client = server.connect();
-            let started = Instant::now();
-            let reply = client.request("vCont;c");
-            let elapsed = millis(started.elapsed());
-            assert!(
-                reply.starts_with(b"W00"),
-                "{}",
-                String::from_utf8_lossy(&reply)
-            );
+            let (elapsed, _) = server.connect().timed("vCont;c", b"W00");
             assert!(server.child.wait().unwrap().success());
             elapsed
         });
@@ -45,25 +37,13 @@ pub fn recording_costs(debuggee: &Path) -> (f64, f64, f64, f64) {
         let fclose = rsp::function_body_offset(&module, "fclose");
         let set = client.request(&format!("Z0,{:x},1", rsp::code_address(0, fclose)));
         assert_eq!(set, b"OK");
-        let started = Instant::now();
-        let reply = client.request("vCont;c");
-        let elapsed = millis(started.elapsed());
-        assert!(
-            reply.starts_with(b"T05"),
-            "{}",
-            String::from_utf8_lossy(&reply)
-        );
+        let (elapsed, _) = client.timed("vCont;c", b"T05");
         let rss = resident_kib(server.child.id());
         assert_eq!(
             client.request(&format!("z0,{:x},1", rsp::code_address(0, fclose))),
             b"OK"
         );
-        let reply = client.request("vCont;c");
-        assert!(
-            reply.starts_with(b"W00"),
-            "{}",
-            String::from_utf8_lossy(&reply)
-        );
+        client.timed("vCont;c", b"W00");
         assert!(server.child.wait().unwrap().success());
         (elapsed, rss)
     };
@@ -87,25 +67,11 @@ pub fn reverse_times(debuggee: &Path, iterations: u32) -> (f64, f64) {
         let set = client.request(&format!("Z0,{:x},1", rsp::code_address(0, body)));
         assert_eq!(set, b"OK");
     }
-    let reply = client.request("vCont;c");
+    client.timed("vCont;c", b"T05");
+    let (forward, _) = client.timed("vCont;c", b"T05");
+    let (reverse, reply) = client.timed("bc", b"T05");
     assert!(
-        reply.starts_with(b"T05"),
-        "{}",
-        String::from_utf8_lossy(&reply)
-    );
-    let started = Instant::now();
-    let reply = client.request("vCont;c");
-    let forward = millis(started.elapsed());
-    assert!(
-        reply.starts_with(b"T05"),
-        "{}",
-        String::from_utf8_lossy(&reply)
-    );
-    let started = Instant::now();
-    let reply = client.request("bc");
-    let reverse = millis(started.elapsed());
-    assert!(
-        reply.starts_with(b"T05") && !reply.windows(9).any(|w| w == b"replaylog"),
+        !reply.windows(9).any(|w| w == b"replaylog"),
         "{}",
         String::from_utf8_lossy(&reply)
     );
