@@ -35,6 +35,16 @@ impl Scene {
         self.dir.join("history.wasm")
     }
 
+    /// `wasmdebug replay -g` of the recording, listening for LLDB.
+    fn replay_under_a_debugger(&self) -> lldb::Runtime {
+        lldb::Runtime::start_command(
+            wasmdebug()
+                .arg("replay")
+                .args(["-g", "127.0.0.1:0"])
+                .arg(self.recording()),
+        )
+    }
+
     /// `run --record` of `history inputs /data/input.txt ARGS` with `stdin`.
     fn record(&self, args: &[&str], stdin: &[u8]) -> std::process::Output {
         let mut child = wasmdebug()
@@ -90,12 +100,7 @@ fn a_recording_replays_under_lldb_to_the_crash_and_back_to_the_write_before_it()
     assert_eq!(recorded.status.code(), Some(134));
     std::fs::write(scene.dir.join("input.txt"), b"changed").unwrap();
     let session = lldb::attach_python(
-        lldb::Runtime::start_command(
-            wasmdebug()
-                .arg("replay")
-                .args(["-g", "127.0.0.1:0"])
-                .arg(scene.recording()),
-        ),
+        scene.replay_under_a_debugger(),
         &[
             "breakpoint set -n show",
             "c",
@@ -199,12 +204,7 @@ fn a_run_stopped_by_ctrl_c_replays_up_to_where_it_stopped() {
 
     // Under a debugger, the end of the recording is a stop to go back from.
     let session = lldb::attach_python(
-        lldb::Runtime::start_command(
-            wasmdebug()
-                .arg("replay")
-                .args(["-g", "127.0.0.1:0"])
-                .arg(scene.recording()),
-        ),
+        scene.replay_under_a_debugger(),
         &[
             "c",
             "breakpoint set -n show",
