@@ -110,8 +110,11 @@ fn a_vanished_client_leaves_the_program_for_the_next_in_every_state() {
         "busy while waiting for a client"
     );
     // Stopped at the exit: the client leaves before reading the exit reply.
+    // It leaves once the program has ended: one that leaves while the
+    // program still runs leaves it paused for the next client (below).
     let mut gdb = connect(&run);
     gdb.send("c");
+    std::thread::sleep(Duration::from_millis(500));
     drop(gdb);
     let (status, out) = run.finish();
     assert_eq!(status, Some(0));
