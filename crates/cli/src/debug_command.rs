@@ -84,10 +84,7 @@ fn debug(args: &DebugCommandArgs) -> Result<i32> {
     let options = &args.run;
     let settings = options.settings();
     let cache = Cache::new(&settings)?;
-    // A component's inputs are not recorded: its engine needs no clock.
-    let mut engine_settings = options.settings();
-    engine_settings.time_travel &= !program::is_component(options.program());
-    let engine = program::engine(true, &engine_settings)?;
+    let engine = program::engine(true, &settings)?;
     let program = Program::load(&engine, options.program(), &cache, true)?;
     let wasi = crate::wasi::context_without_stdin(options, &settings)?;
     let any_loopback_port = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));

@@ -168,16 +168,15 @@ fn record(options: &RunArgs, settings: &Settings, cache: Cache, path: &Path) -> 
     settings.deterministic = true;
     let engine = program::engine(false, &settings)?;
     let program = Program::load(&engine, options.program(), &cache, false)?;
-    if let Program::Component(_) = program {
+    if !record::can_record(&program) {
         anyhow::bail!(
-            "--record takes core modules, and `{}` is a component (a component's inputs \
-             cannot be recorded yet)",
+            "`{}` cannot be recorded: it imports `wasi:sockets`, whose calls are not recorded",
             options.program().display()
         );
     }
     let bytes = std::fs::read(options.program())
         .with_context(|| format!("cannot read `{}`", options.program().display()))?;
-    let (module_linker, names) = record::linker(&engine)?;
+    let (linkers, names) = record::linkers(&engine, &program)?;
     let header = record::Header {
         program_sha256: Sha256::digest(&bytes).into(),
         program_name: program::file_name(options.program()),
@@ -193,7 +192,7 @@ fn record(options: &RunArgs, settings: &Settings, cache: Cache, path: &Path) -> 
     interrupt::before_exit(move || on_interrupt.finish(&record::End::Interrupted));
     let wasi = wasi::context(options, &settings)?;
     let data = record::Recorded::live(wasi, Some(recording.clone()));
-    let (ending, _) = record::run_to_end(&engine, &program, module_linker, data)?;
+    let (ending, _) = record::run_to_end(&engine, &program, &linkers, data)?;
     recording.finish(&match &ending {
         Ending::Exited(status) => record::End::Exited(*status),
         Ending::Trapped(error) => record::End::Trapped(run::describe_trap(error)),
@@ -204,10 +203,7 @@ fn record(options: &RunArgs, settings: &Settings, cache: Cache, path: &Path) -> 
 /// Runs the program under a debugger component: `-D debugger=` if given,
 /// else the built-in gdbstub.
 fn debug(options: &RunArgs, settings: &Settings, cache: Cache) -> Result<i32> {
-    // A component's inputs are not recorded: its engine needs no clock.
-    let mut engine_settings = settings.clone();
-    engine_settings.time_travel &= !program::is_component(options.program());
-    let engine = program::engine(true, &engine_settings)?;
+    let engine = program::engine(true, settings)?;
     let program = Program::load(&engine, options.program(), &cache, true)?;
     let wasi = wasi::context(options, settings)?;
     let setup = DebuggerSetup::new(&options.debugging, settings, cache, options.program())?;

@@ -57,12 +57,6 @@ pub fn file_name(path: &Path) -> String {
     )
 }
 
-/// Whether the file at `path` is a component (false if it cannot be read:
-/// loading it says why).
-pub fn is_component(path: &Path) -> bool {
-    read_binary(path).is_ok_and(|binary| wasmparser::Parser::is_component(&binary))
-}
-
 impl Program {
     /// Compiles the program at `path` for `engine`, through the
     /// compiled-code cache (as `wasmtime run` does by default).

@@ -46,7 +46,7 @@ pub fn replay(args: &ReplayArgs) -> Result<i32> {
     let cache = Cache::new(&settings)?;
     let engine = program::engine(debugging, &settings)?;
     let program = Program::load(&engine, &program_path, &cache, debugging)?;
-    let (module_linker, names) = record::linker(&engine)?;
+    let (linkers, names) = record::linkers(&engine, &program)?;
     let calls = file.calls.len();
     let recording = Recording::of(renumbered(file.calls, &file.header.names, &names)?);
     if debugging {
@@ -64,7 +64,7 @@ pub fn replay(args: &ReplayArgs) -> Result<i32> {
     let (ending, data) = record::run_to_end(
         &engine,
         &program,
-        module_linker,
+        &linkers,
         Recorded::replay(recording, true),
     )?;
     judge(ending, data.replayed() == Some(calls), &file.end)

@@ -70,15 +70,13 @@ pub struct Linkers<T: 'static> {
 }
 
 impl<T: Guest> Linkers<T> {
-    /// Linkers whose core modules get `module`'s definitions (a layer over
-    /// WASI preview 1), and whose components get WASI.
-    pub fn with_module_linker(
-        engine: &wasmtime::Engine,
+    /// Linkers of these definitions (layers over WASI, such as a
+    /// recording's).
+    pub fn new(
         module: wasmtime::Linker<T>,
-    ) -> Result<Linkers<T>> {
-        let mut component = wasmtime::component::Linker::new(engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut component)?;
-        Ok(Linkers { module, component })
+        component: wasmtime::component::Linker<T>,
+    ) -> Linkers<T> {
+        Linkers { module, component }
     }
 
     fn with_wasi(engine: &wasmtime::Engine, wasi: bool) -> Result<Linkers<T>> {

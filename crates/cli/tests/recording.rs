@@ -269,17 +269,83 @@ fn a_tampered_truncated_foreign_or_other_programs_recording_is_refused_in_one_li
     refused(&other, "is not the program");
 }
 
+/// A Rust component (wasi:cli/run) recorded reading a file, its arguments
+/// and its environment: the replay shows the same output after the file
+/// is gone, with no `--dir` or `--env`, and under LLDB goes back one call.
 #[test]
-fn a_component_or_a_debugger_cannot_be_recorded() {
+fn a_rust_component_recording_replays_alone_and_under_lldb() {
     let dir = scratch_dir("recording-component");
+    std::fs::write(dir.join("input.txt"), "a line of the file\n").unwrap();
+    let program = dir.join("debuggee.wasm");
+    std::fs::copy(Debuggee::RustComponent.path(), &program).unwrap();
+    let record = |name: &str, args: &[&str]| {
+        let out = output(
+            wasmdebug()
+                .arg("run")
+                .arg("--record")
+                .arg(dir.join(name))
+                .arg("--dir")
+                .arg(format!("{}::/data", dir.display()))
+                .args(["--env", "GREETING=hello"])
+                .arg(&program)
+                .args(args),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let cat = record("cat.wdrec", &["cat", "/data/input.txt"]);
+    assert_eq!(cat, "a line of the file\n");
+    let env = record("env.wdrec", &["env", "GREETING"]);
+    assert!(env.contains("hello"), "{env}");
+    let basic = record("basic.wdrec", &["basic"]);
+    std::fs::remove_file(dir.join("input.txt")).unwrap();
+
+    for (name, recorded) in [("cat.wdrec", &cat), ("env.wdrec", &env)] {
+        let replayed = replay(&dir.join(name));
+        assert_eq!(replayed.status.code(), Some(0), "{}", stderr(&replayed));
+        assert_eq!(&stdout(&replayed), recorded, "{name}");
+    }
+
+    let session = lldb::attach_python(
+        lldb::Runtime::start_command(
+            wasmdebug()
+                .arg("replay")
+                .args(["-g", "127.0.0.1:0"])
+                .arg(dir.join("basic.wdrec")),
+        ),
+        &[
+            "breakpoint set -n factorial",
+            "c",
+            "c",
+            "frame variable n",
+            "process continue --reverse",
+            "frame variable n",
+            "breakpoint delete -f",
+            "process continue -F",
+        ],
+    );
+    session.expect(&["(int) n = 4", "(int) n = 5", "exited with status = 0"], 0);
+    assert_eq!(session.stdout, basic, "the replay shows the output once");
+}
+
+#[test]
+fn a_component_using_sockets_or_a_debugger_cannot_be_recorded() {
+    let dir = scratch_dir("recording-not-recorded");
+    // Calls to wasi:sockets are not recorded.
+    let sockets = dir.join("sockets.wat");
+    std::fs::write(
+        &sockets,
+        r#"(component (import "wasi:sockets/instance-network@0.2.0" (instance)))"#,
+    )
+    .unwrap();
     let out = output(
         wasmdebug()
             .arg("run")
             .arg("--record")
             .arg(dir.join("x.wdrec"))
-            .arg(Debuggee::RustComponent.path()),
+            .arg(&sockets),
     );
-    refused(&out, "is a component");
+    refused(&out, "imports `wasi:sockets`");
     let out = output(
         wasmdebug()
             .args(["run", "-g", "127.0.0.1:0", "--record"])

@@ -197,48 +197,35 @@ fn a_reverse_continue_from_a_trap_stops_at_the_breakpoint_before_it() {
     assert_eq!(session.stdout, "about to divide\n", "printed once");
 }
 
+/// A Rust core module and a Rust component (wasi:cli/run): back one
+/// `factorial` call, and on to the end with the output of a plain run.
 #[test]
-fn a_rust_module_goes_back_one_call_and_on_to_its_end() {
-    let plain = output(wasmdebug().arg("run").arg(Debuggee::RustModule.path()));
-    let session = lldb::attach_python(
-        Runtime::start(&[], Debuggee::RustModule.path(), &[]),
-        &[
-            "breakpoint set -n factorial",
-            "c",
-            "c",
-            "frame variable n",
-            "process continue --reverse",
-            "frame variable n",
-            "process continue -F",
-            "frame variable n",
-            "breakpoint delete -f",
-            "c",
-        ],
-    );
-    session.expect(&["exited with status = 0"], 0);
-    let shown = frame_variables(&session.lldb);
-    assert_eq!(shown.len(), 3, "{}", session.lldb);
-    assert_ne!(shown[0], shown[1], "one call back");
-    assert_eq!(shown[2], shown[0], "and forward again");
-    assert_eq!(session.stdout, stdout(&plain));
-}
-
-/// A component's inputs are not recorded yet: LLDB is told, before it
-/// tries, that the target cannot run in reverse.
-#[test]
-fn a_component_cannot_run_in_reverse_and_the_session_goes_on() {
-    let session = lldb::attach_python(
-        Runtime::start(&[], Debuggee::RustComponent.path(), &[]),
-        // LLDB keeps the direction until told otherwise.
-        &["process continue --reverse", "process continue -F"],
-    );
-    session.expect(
-        &[
-            "target does not support reverse execution",
-            "exited with status = 0",
-        ],
-        0,
-    );
+fn a_rust_module_and_a_rust_component_go_back_one_call_and_on_to_their_end() {
+    for debuggee in [Debuggee::RustModule, Debuggee::RustComponent] {
+        let plain = output(wasmdebug().arg("run").arg(debuggee.path()));
+        let session = lldb::attach_python(
+            Runtime::start(&[], debuggee.path(), &[]),
+            &[
+                "breakpoint set -n factorial",
+                "c",
+                "c",
+                "frame variable n",
+                "process continue --reverse",
+                "frame variable n",
+                "process continue -F",
+                "frame variable n",
+                "breakpoint delete -f",
+                "c",
+            ],
+        );
+        session.expect(&["exited with status = 0"], 0);
+        let shown = frame_variables(&session.lldb);
+        assert_eq!(shown.len(), 3, "{}", session.lldb);
+        assert_eq!(shown[0], "(int) n = 4", "{}", session.lldb);
+        assert_eq!(shown[1], "(int) n = 5", "one call back");
+        assert_eq!(shown[2], shown[0], "and forward again");
+        assert_eq!(session.stdout, stdout(&plain), "{debuggee:?}");
+    }
 }
 
 /// The function of frame #0 at the stop after each `process continue`, in

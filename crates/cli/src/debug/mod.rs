@@ -52,9 +52,9 @@ use timeline::{Replays, Timeline};
 /// Runs `program` (compiled by `debug_engine`) under the debugger, and
 /// returns the exit status for the process.
 ///
-/// A core module's inputs are recorded as it runs (`record`), which is
-/// what lets the debugger run it in reverse (`timeline`); a component's
-/// are not yet.
+/// The program's inputs are recorded as it runs (`record`), which is what
+/// lets the debugger run it in reverse (`timeline`); a component that
+/// imports `wasi:sockets` is not recorded.
 pub fn run(
     debug_engine: &Engine,
     program: &Program,
@@ -77,8 +77,8 @@ pub enum Inputs {
 }
 
 /// Starts the program paused at its first instruction, its inputs recorded
-/// if it is a core module and `time_travel` is on (or replayed from a
-/// recording), with the means to replay them.
+/// if they can be and `time_travel` is on (or replayed from a recording),
+/// with the means to replay them.
 fn start_timeline(
     engine: &Engine,
     program: &Program,
@@ -88,7 +88,7 @@ fn start_timeline(
     let (live, recording) = match inputs {
         Inputs::Live(wasi) => {
             let wasi = *wasi;
-            let recording = (time_travel && matches!(program, Program::Module(_)))
+            let recording = (time_travel && record::can_record(program))
                 .then(|| Recording::new(record::DEFAULT_CAP));
             (Recorded::live(wasi, recording.clone()), recording)
         }
@@ -98,11 +98,10 @@ fn start_timeline(
         ),
     };
     // Calls neither recorded nor replayed go straight to WASI.
-    let module_linker = match live.is_recorded() {
-        true => record::linker(engine)?.0,
-        false => record::plain_linker(engine)?,
-    };
-    let linkers = Arc::new(Linkers::with_module_linker(engine, module_linker)?);
+    let linkers = Arc::new(match live.is_recorded() {
+        true => record::linkers(engine, program)?.0,
+        false => record::plain_linkers(engine)?,
+    });
     let execution = start_program(engine, program, &linkers, live)?;
     let replays = recording.map(|recording| {
         let (engine, program) = (engine.clone(), program.clone());
@@ -146,7 +145,9 @@ fn debug<T: Send + 'static>(
         (true, _) => {
             "Time travel: on (`process continue --reverse`; -D time-travel=n turns it off)"
         }
-        (false, true) => "Time travel: off (only a core module's inputs are recorded so far)",
+        (false, true) => {
+            "Time travel: off (the program imports wasi:sockets, whose calls are not recorded)"
+        }
         (false, false) => "Time travel: off (-D time-travel=n)",
     };
     let mut host = Host::new(
@@ -321,10 +322,9 @@ mod tests {
             r#"(module (func (export "_start") (local i32) nop))"#,
         )
         .unwrap();
-        let (module_linker, _) = record::linker(&engine).unwrap();
-        let linkers = Arc::new(Linkers::with_module_linker(&engine, module_linker).unwrap());
-        let data = Recorded::live(WasiCtxBuilder::new().build_p1(), None);
         let program = Program::Module(module);
+        let linkers = Arc::new(record::linkers(&engine, &program).unwrap().0);
+        let data = Recorded::live(WasiCtxBuilder::new().build_p1(), None);
         let mut execution = start_program(&engine, &program, &linkers, data).unwrap();
         // Wasmtime's `FrameHandle::local` panics on an index past the end.
         let reply = execution.with_paused(|paused| {

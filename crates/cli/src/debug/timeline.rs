@@ -714,16 +714,13 @@ mod tests {
 
     #[test]
     fn a_replay_that_diverges_says_so_and_forward_returns_to_the_present() {
-        use crate::record::{self as preview1, Recorded};
-        use crate::run::Linkers;
+        use crate::record::{self, Recorded};
 
         let engine = crate::program::engine(true, &Default::default()).unwrap();
         let module = Module::new(&engine, PROGRAM).unwrap();
         let pc = tick_pc(&module);
         let program = Program::Module(module.clone());
-        let linkers = Arc::new(
-            Linkers::with_module_linker(&engine, preview1::linker(&engine).unwrap().0).unwrap(),
-        );
+        let linkers = Arc::new(record::linkers(&engine, &program).unwrap().0);
         let recording = Recording::new(1 << 20);
         let wasi = wasmtime_wasi::WasiCtxBuilder::new().build_p1();
         let live = Recorded::live(wasi, Some(recording.clone()));

@@ -21,6 +21,9 @@ pub enum Outcome {
     Exited(i32),
     /// It failed with this error, which traps the program.
     Failed(String),
+    /// A component's host call returned this value (encoded as
+    /// `preview2` says); the canonical ABI wrote it into guest memory.
+    Answered(Box<[u8]>),
 }
 
 impl Call {
@@ -36,6 +39,7 @@ impl Call {
             }
             Outcome::Exited(_) => 0,
             Outcome::Failed(message) => message.len(),
+            Outcome::Answered(answer) => answer.len(),
         };
         std::mem::size_of::<Call>() + self.params.len() * 8 + outcome
     }

@@ -1,12 +1,12 @@
 //! The recording file (`run --record`): a run's inputs, written as the run
 //! makes them, and read back whole by `wasmdebug replay`.
 //!
-//! Version 1, every integer little-endian; a string is a u32 length and
+//! Version 2, every integer little-endian; a string is a u32 length and
 //! UTF-8 bytes:
 //!
 //! ```text
 //! magic     "wasmdebug recording\n"
-//! version   u32: 1
+//! version   u32: 2 (version 1, which had no outcome 3, is read too)
 //! program   its SHA-256 (32 bytes), its file name (string)
 //! options   u16 count, then each `-W` option of the run (string)
 //! names     u16 count, then each WASI function a call can name (string)
@@ -17,6 +17,9 @@
 //!                   count, each an address u32 and bytes: u32 length, bytes)
 //!                 1 exited: the status, i32
 //!                 2 failed: the error (string)
+//!                 3 answered (a component's call): the value it returned
+//!                   (bytes: u32 length, bytes), as `preview2::answer`
+//!                   encodes it
 //!   2 end       how the run ended: 0 exited (i32), 1 trapped (the trap,
 //!               string), 2 interrupted (Ctrl-C); then the SHA-256 of every
 //!               byte of the file before the hash itself
@@ -39,7 +42,9 @@ use sha2::{Digest, Sha256};
 use super::call::{Call, Outcome};
 
 const MAGIC: &[u8] = b"wasmdebug recording\n";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
+/// The oldest version this wasmdebug reads.
+const OLDEST_VERSION: u32 = 1;
 
 const CALL: u8 = 1;
 const END: u8 = 2;
@@ -120,6 +125,10 @@ impl Writer {
                 bytes.push(2);
                 put_str(&mut bytes, message);
             }
+            Outcome::Answered(answer) => {
+                bytes.push(3);
+                put_bytes(&mut bytes, answer);
+            }
         }
         let written = self.write(&bytes);
         self.record = bytes;
@@ -177,8 +186,11 @@ fn parse(bytes: &[u8]) -> Result<RecordFile> {
         bail!("it is not a wasmdebug recording");
     }
     let version = input.u32()?;
-    if version != VERSION {
-        bail!("it is a version {version} recording; this wasmdebug reads version {VERSION}");
+    if !(OLDEST_VERSION..=VERSION).contains(&version) {
+        bail!(
+            "it is a version {version} recording; this wasmdebug reads versions \
+             {OLDEST_VERSION} to {VERSION}"
+        );
     }
     let mut program_sha256 = [0; 32];
     program_sha256.copy_from_slice(input.take(32)?);
@@ -236,6 +248,10 @@ fn call(input: &mut Input<'_>, names: usize) -> Result<Call> {
         }
         1 => Outcome::Exited(input.u32()? as i32),
         2 => Outcome::Failed(input.string()?),
+        3 => {
+            let length = input.u32()? as usize;
+            Outcome::Answered(Box::from(input.take(length)?))
+        }
         other => bail!("it is corrupt: unknown call outcome {other}"),
     };
     Ok(Call {

@@ -5,30 +5,63 @@
 mod call;
 mod file;
 mod preview1;
+mod preview2;
 mod recording;
 
 pub use call::Call;
 pub use file::{End, Header, RecordFile, Writer};
-pub use preview1::{Recorded, is_shim, linker, plain_linker};
+pub use preview1::{Recorded, is_shim};
 pub use recording::{DEFAULT_CAP, Diverged, Recording};
 
 use anyhow::Result;
-use wasmtime::{Engine, Linker, Store};
+use wasmtime::{Engine, Store};
 
 use crate::program::Program;
 use crate::run::{self, Ending, Linkers};
 
-/// Runs a core module to its end on `data`'s inputs: the host's, recorded
+/// Linkers whose WASI functions record or replay, by the store's tape, and
+/// the names a recording of `program` gives its functions, by the number a
+/// recorded call names them with.
+pub fn linkers(
+    engine: &Engine,
+    program: &Program,
+) -> Result<(Linkers<Recorded>, Vec<&'static str>)> {
+    let (module, module_names) = preview1::linker(engine)?;
+    let component = preview2::linker(engine)?;
+    let names = match program {
+        Program::Module(_) => module_names,
+        Program::Component(_) => preview2::NAMES.to_vec(),
+    };
+    Ok((Linkers::new(module, component), names))
+}
+
+/// Linkers with WASI's own functions, for a run that nothing records or
+/// replays (time travel off).
+pub fn plain_linkers(engine: &Engine) -> Result<Linkers<Recorded>> {
+    let mut component = wasmtime::component::Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut component)?;
+    Ok(Linkers::new(preview1::plain_linker(engine)?, component))
+}
+
+/// Whether `program`'s inputs can be recorded: a core module's always; a
+/// component's unless it imports `wasi:sockets`, which is not recorded.
+pub fn can_record(program: &Program) -> bool {
+    match program {
+        Program::Module(_) => true,
+        Program::Component(component) => preview2::can_record(component),
+    }
+}
+
+/// Runs a program to its end on `data`'s inputs: the host's, recorded
 /// (`run --record`), or a recording's (`wasmdebug replay`), and gives the
-/// data back. `module_linker` is `linker`'s.
+/// data back. `linkers` are `linkers`'.
 pub fn run_to_end(
     engine: &Engine,
     program: &Program,
-    module_linker: Linker<Recorded>,
+    linkers: &Linkers<Recorded>,
     data: Recorded,
 ) -> Result<(Ending, Recorded)> {
-    let linkers = Linkers::with_module_linker(engine, module_linker)?;
     let mut store = Store::new(engine, data);
-    let ending = wasmtime_wasi::runtime::in_tokio(run::run(&mut store, &linkers, program))?;
+    let ending = wasmtime_wasi::runtime::in_tokio(run::run(&mut store, linkers, program))?;
     Ok((ending, store.into_data()))
 }

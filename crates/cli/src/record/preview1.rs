@@ -24,6 +24,7 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{I32Exit, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use super::call::{Call, Outcome};
+use super::preview2::ShownStreams;
 use super::recording::{Diverged, Recording, Tape};
 use crate::run::Guest;
 
@@ -50,6 +51,8 @@ pub struct Recorded {
     /// The program's memory, found at the first call that needs it (a
     /// lookup by name costs more than some calls).
     memory: Option<Memory>,
+    /// A component's stdout and stderr, to show in a replay.
+    shown_streams: ShownStreams,
 }
 
 impl Recorded {
@@ -61,6 +64,7 @@ impl Recorded {
             tape: recording.map_or(Tape::Off, Tape::Record),
             originals: Arc::from([]),
             memory: None,
+            shown_streams: ShownStreams::default(),
         }
     }
 
@@ -96,7 +100,15 @@ impl Recorded {
             },
             originals: Arc::from([]),
             memory: None,
+            shown_streams: ShownStreams::default(),
         }
+    }
+}
+
+impl Recorded {
+    /// What a component's recorded WASI calls use (`preview2`).
+    pub(super) fn preview2_parts(&mut self) -> (&mut WasiP1Ctx, &mut Tape, &mut ShownStreams) {
+        (&mut self.wasi, &mut self.tape, &mut self.shown_streams)
     }
 }
 
@@ -368,6 +380,9 @@ fn replay_outcome(outcome: &Outcome) -> Replayed {
         }
         Outcome::Exited(status) => Replayed::Exited(*status),
         Outcome::Failed(message) => Replayed::Failed(message.clone()),
+        Outcome::Answered(_) => {
+            Replayed::Failed("the recording answers this call as a component's".to_string())
+        }
     }
 }
 

@@ -1,12 +1,12 @@
 //! Running in reverse through the debug world: reverse continue and reverse
-//! step over a replay, the history's start, the past kept unchangeable,
-//! and programs whose inputs are not recorded.
+//! step over a replay (core modules and components), the history's start,
+//! and the past kept unchangeable.
 
 use super::*;
 
 #[test]
 fn reverse_step_retraces_single_steps_and_reverse_continue_the_hits() {
-    for debuggee in [Debuggee::C, Debuggee::RustModule] {
+    for debuggee in [Debuggee::C, Debuggee::RustModule, Debuggee::RustComponent] {
         let mut vars = facts(debuggee);
         check(
             debuggee,
@@ -66,23 +66,6 @@ fn the_past_cannot_be_changed_and_the_present_can() {
             // The present again: the live program.
             ("write {inst} 0 0 00", "ok"),
             ("unbreak factorial", "ok {body}"),
-            ("continue", "exited(0)"),
-        ]),
-        &mut vars,
-    );
-}
-
-#[test]
-fn a_component_is_not_recorded_and_cannot_reverse() {
-    let debuggee = Debuggee::RustComponent;
-    let mut vars = facts(debuggee);
-    check(
-        debuggee,
-        Run::basic(&[
-            ("can-reverse", "false"),
-            ("reverse-continue", "error: history"),
-            ("reverse-step", "error: history"),
-            ("state", "paused(entry)"),
             ("continue", "exited(0)"),
         ]),
         &mut vars,

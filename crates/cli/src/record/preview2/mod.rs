@@ -1,0 +1,155 @@
+//! A component's WASI preview 2 imports, recorded and replayed.
+//!
+//! Every WASI host trait a component's command world imports is
+//! implemented here by `P2`, a view of the store data. Live, a method calls
+//! Wasmtime's own implementation and records the value it returned; in a
+//! replay it hands back the recorded value, and the host is never touched.
+//! Unlike preview 1, a preview 2 host function never writes guest memory:
+//! the canonical ABI lowers its value, so the value is the whole answer
+//! (`answer`). Resources the host made come back as the same handles, and
+//! a replay never looks them up. Dropping a resource is not recorded: the
+//! guest drops the same handles in a replay, which has nothing to free.
+//!
+//! `wasi:sockets` is not recorded: a component that imports it runs on
+//! plain WASI, without time travel, and cannot be recorded to a file.
+
+mod answer;
+mod interfaces;
+
+use std::io::Write;
+
+use wasmtime::component::{HasData, Linker, Resource};
+use wasmtime_wasi::p1::WasiP1Ctx;
+
+use super::call::{Call, Outcome};
+use super::preview1::Recorded;
+use super::recording::{Diverged, Tape};
+use answer::{Answer, Failure};
+use interfaces::Function;
+pub use interfaces::NAMES;
+
+/// A component linker whose WASI functions record or replay (by the
+/// store's tape), and none of `wasi:sockets`.
+pub fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<Recorded>> {
+    let mut linker = Linker::new(engine);
+    interfaces::add_to_linker(&mut linker)?;
+    Ok(linker)
+}
+
+/// Whether a component's inputs can be recorded: every WASI interface it
+/// imports is one this module records.
+pub fn can_record(component: &wasmtime::component::Component) -> bool {
+    let engine = component.engine();
+    !component
+        .component_type()
+        .imports(engine)
+        .any(|(name, _)| name.starts_with("wasi:sockets/"))
+}
+
+/// The component's stdout and stderr streams in a replay that shows them
+/// (by their numbers), to print what the program writes there.
+#[derive(Default)]
+pub struct ShownStreams {
+    stdout: Option<u32>,
+    stderr: Option<u32>,
+}
+
+impl ShownStreams {
+    /// A dropped stream's number, which the host may give another stream.
+    fn forget(&mut self, rep: u32) {
+        for shown in [&mut self.stdout, &mut self.stderr] {
+            if *shown == Some(rep) {
+                *shown = None;
+            }
+        }
+    }
+}
+
+/// The store data as the WASI host traits see it, for one call.
+pub struct P2<'a> {
+    wasi: &'a mut WasiP1Ctx,
+    tape: &'a mut Tape,
+    shown: &'a mut ShownStreams,
+}
+
+struct Recorder;
+
+impl HasData for Recorder {
+    type Data<'a> = P2<'a>;
+}
+
+fn view(data: &mut Recorded) -> P2<'_> {
+    let (wasi, tape, shown) = data.preview2_parts();
+    P2 { wasi, tape, shown }
+}
+
+impl P2<'_> {
+    /// In a replay, the recorded answer to this call (or the trap of a
+    /// replay that went another way); live, `None`.
+    fn replayed<T: Answer, E: Failure>(
+        &mut self,
+        function: Function,
+        params: &[i64],
+    ) -> Option<Result<T, E>> {
+        let Tape::Replay {
+            recording, next, ..
+        } = &mut *self.tape
+        else {
+            return None;
+        };
+        let index = *next;
+        let answer = Tape::replay(
+            recording,
+            next,
+            function as u16,
+            params,
+            name,
+            |call| match &call.outcome {
+                Outcome::Answered(bytes) => answer::decode::<Result<T, E>>(bytes),
+                _ => None,
+            },
+        );
+        Some(match answer {
+            Ok(Some(answer)) => answer,
+            Ok(None) => Err(E::trap(wasmtime::Error::new(Diverged::new(format!(
+                "host call {index} (`{}`) was recorded with another kind of answer",
+                name(function as u16)
+            ))))),
+            Err(diverged) => Err(E::trap(wasmtime::Error::new(diverged))),
+        })
+    }
+
+    /// Live, appends the call and its answer to the recording, if any.
+    fn record<R: Answer>(&mut self, function: Function, params: &[i64], answer: &R) {
+        if let Tape::Record(recording) = &*self.tape {
+            recording.append(Call {
+                function: function as u16,
+                params: params.into(),
+                outcome: Outcome::Answered(answer::encode(answer)),
+            });
+        }
+    }
+
+    fn is_replay(&self) -> bool {
+        matches!(self.tape, Tape::Replay { .. })
+    }
+
+    /// In a replay that shows output, prints what the program wrote to its
+    /// stdout or stderr.
+    fn show(&self, stream: &Resource<wasmtime_wasi::p2::DynOutputStream>, contents: &[u8]) {
+        if !matches!(self.tape, Tape::Replay { shown: true, .. }) {
+            return;
+        }
+        // Output shown as the program wrote it: a failed print is not its.
+        if Some(stream.rep()) == self.shown.stdout {
+            let _ = std::io::stdout().write_all(contents);
+        } else if Some(stream.rep()) == self.shown.stderr {
+            let _ = std::io::stderr().write_all(contents);
+        }
+    }
+}
+
+/// The name a recorded preview 2 call has in a recording.
+fn name(function: u16) -> &'static str {
+    NAMES.get(usize::from(function)).copied().unwrap_or("?")
+}
