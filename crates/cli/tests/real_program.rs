@@ -1,6 +1,7 @@
 //! A real program this project did not write, debugged as a user would:
-//! hexyl (a hex viewer, from crates.io, built by the test setup) under
-//! `wasmdebug run`, with and without a stock LLDB attached.
+//! hexyl (a hex viewer, from crates.io, built by the test setup, as a core
+//! module and as a component) under `wasmdebug run`, with and without a
+//! stock LLDB attached.
 
 #![cfg(feature = "gdbstub")]
 
@@ -130,13 +131,24 @@ fn hexyl_breakpoint_by_regex_backtrace_and_arguments() {
 /// Time travel on a real program: going back one `print_byte` call shows
 /// exactly the frame it showed the first time, and going forward again
 /// prints nothing twice.
+/// hexyl as a core module and as a component.
+fn hexyl_builds() -> [&'static Path; 2] {
+    [support::hexyl(), support::hexyl_component()]
+}
+
 #[test]
 fn hexyl_goes_back_one_call_and_shows_it_as_it_was() {
+    for hexyl in hexyl_builds() {
+        goes_back_one_call_and_shows_it_as_it_was(hexyl);
+    }
+}
+
+fn goes_back_one_call_and_shows_it_as_it_was(hexyl: &Path) {
     let dir = input_dir("hexyl-reverse");
     let options = options(&dir);
     let options: Vec<&str> = options.iter().map(String::as_str).collect();
     let session = lldb::attach_python(
-        Runtime::start(&options, support::hexyl(), &ARGS),
+        Runtime::start(&options, hexyl, &ARGS),
         &[
             "breakpoint set -r 'print_byte[^s_]'",
             "c",
@@ -174,6 +186,12 @@ fn hexyl_goes_back_one_call_and_shows_it_as_it_was() {
 /// deleted, and the replay prints the same dump.
 #[test]
 fn hexyl_recorded_then_replayed_without_its_input() {
+    for hexyl in hexyl_builds() {
+        recorded_then_replayed_without_its_input(hexyl);
+    }
+}
+
+fn recorded_then_replayed_without_its_input(hexyl: &Path) {
     let dir = input_dir("hexyl-record");
     let recording = dir.join("hexyl.wdrec");
     let options = options(&dir);
@@ -183,17 +201,12 @@ fn hexyl_recorded_then_replayed_without_its_input() {
             .arg("--record")
             .arg(&recording)
             .args(&options)
-            .arg(support::hexyl())
+            .arg(hexyl)
             .args(ARGS),
     );
     assert_eq!(stdout(&recorded), EXPECTED, "{}", stderr(&recorded));
     std::fs::remove_file(dir.join("input.bin")).unwrap();
-    let replayed = output(
-        wasmdebug()
-            .arg("replay")
-            .arg(&recording)
-            .arg(support::hexyl()),
-    );
+    let replayed = output(wasmdebug().arg("replay").arg(&recording).arg(hexyl));
     assert_eq!(stdout(&replayed), EXPECTED, "{}", stderr(&replayed));
     assert_eq!(replayed.status.code(), Some(0));
 }

@@ -377,6 +377,12 @@ mod tests {
             },
         };
         writer.call(&call).unwrap();
+        let answered = Call {
+            function: 0,
+            params: Box::new([]),
+            outcome: Outcome::Answered(Box::from(&b"\x00\x2a"[..])),
+        };
+        writer.call(&answered).unwrap();
         let exit = Call {
             function: 1,
             params: Box::new([3]),
@@ -397,7 +403,8 @@ mod tests {
         let bytes = written(&path);
         let file = parse(&bytes).unwrap();
         assert_eq!(file.header, header());
-        assert_eq!(file.calls.len(), 2);
+        assert_eq!(file.calls.len(), 3);
+        assert!(matches!(&file.calls[1].outcome, Outcome::Answered(answer) if **answer == [0, 42]));
         assert_eq!(file.end, End::Exited(3));
         let _ = std::fs::remove_file(path);
     }
@@ -426,7 +433,19 @@ mod tests {
         assert!(error(&bytes[..bytes.len() - 40]).contains("truncated"));
         assert!(error(b"PK\x03\x04 a zip file").contains("not a wasmdebug recording"));
         let mut newer = bytes.clone();
-        newer[MAGIC.len()] = 2;
-        assert!(error(&newer).contains("version 2"), "{}", error(&newer));
+        newer[MAGIC.len()] = 3;
+        assert!(error(&newer).contains("version 3"), "{}", error(&newer));
+    }
+
+    #[test]
+    fn a_version_1_recording_is_still_read() {
+        let path = scratch("recording-version-1");
+        let mut bytes = written(&path);
+        let _ = std::fs::remove_file(path);
+        bytes[MAGIC.len()] = 1;
+        let hashed = bytes.len() - 32;
+        let digest = Sha256::digest(&bytes[..hashed]);
+        bytes[hashed..].copy_from_slice(&digest);
+        assert_eq!(parse(&bytes).unwrap().calls.len(), 3);
     }
 }

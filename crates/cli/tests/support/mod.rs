@@ -176,35 +176,46 @@ pub const HEXYL_VERSION: &str = "0.17.0";
 /// (about 20 s cold) and needs the registry.
 pub fn hexyl() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let out_dir = target_dir().join("realworld");
-        let output = out_dir.join(format!("hexyl-{HEXYL_VERSION}.wasm"));
-        if output.exists() {
-            return output;
-        }
-        // Installed into a root of this process's own, then renamed into
-        // place, so concurrent test processes never see a half-written file
-        // (they share cargo's build lock on `out_dir`).
-        let root = out_dir.join(format!("install.{}", std::process::id()));
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(workspace_root())
-            .args(["install", "--quiet", "--debug", "--locked"])
-            .args(["--target", "wasm32-wasip1", "--root"])
-            .arg(&root)
-            .arg("--target-dir")
-            .arg(&out_dir)
-            .arg(format!("hexyl@{HEXYL_VERSION}"))
-            .status()
-            .expect("cargo runs");
-        assert!(
-            status.success(),
-            "cargo failed to install hexyl@{HEXYL_VERSION}"
-        );
-        std::fs::rename(root.join("bin/hexyl.wasm"), &output).expect("rename built hexyl");
-        let _ = std::fs::remove_dir_all(&root);
-        output
-    })
+    PATH.get_or_init(|| install_hexyl("wasm32-wasip1", &["--locked"]))
+}
+
+/// hexyl built for wasm32-wasip2: a component (wasi:cli/run). Its lock
+/// file pins a rustix that predates wasip2, so this build resolves its
+/// dependencies afresh (the newest compatible versions).
+pub fn hexyl_component() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| install_hexyl("wasm32-wasip2", &[]))
+}
+
+fn install_hexyl(target: &str, options: &[&str]) -> PathBuf {
+    let out_dir = target_dir().join("realworld");
+    let output = out_dir.join(format!("hexyl-{HEXYL_VERSION}-{target}.wasm"));
+    if output.exists() {
+        return output;
+    }
+    // Installed into a root of this process's own, then renamed into
+    // place, so concurrent test processes never see a half-written file
+    // (they share cargo's build lock on `out_dir`).
+    let root = out_dir.join(format!("install.{target}.{}", std::process::id()));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(workspace_root())
+        .args(["install", "--quiet", "--debug"])
+        .args(options)
+        .args(["--target", target, "--root"])
+        .arg(&root)
+        .arg("--target-dir")
+        .arg(&out_dir)
+        .arg(format!("hexyl@{HEXYL_VERSION}"))
+        .status()
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "cargo failed to install hexyl@{HEXYL_VERSION} for {target}"
+    );
+    std::fs::rename(root.join("bin/hexyl.wasm"), &output).expect("rename built hexyl");
+    let _ = std::fs::remove_dir_all(&root);
+    output
 }
 
 /// The `wasmdebug` binary under test, with a compiled-code cache of its
