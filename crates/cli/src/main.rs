@@ -168,12 +168,6 @@ fn record(options: &RunArgs, settings: &Settings, cache: Cache, path: &Path) -> 
     settings.deterministic = true;
     let engine = program::engine(false, &settings)?;
     let program = Program::load(&engine, options.program(), &cache, false)?;
-    if !record::can_record(&program) {
-        anyhow::bail!(
-            "`{}` cannot be recorded: it imports `wasi:sockets`, whose calls are not recorded",
-            options.program().display()
-        );
-    }
     let bytes = std::fs::read(options.program())
         .with_context(|| format!("cannot read `{}`", options.program().display()))?;
     let (linkers, names) = record::linkers(&engine, &program)?;

@@ -328,24 +328,53 @@ fn a_rust_component_recording_replays_alone_and_under_lldb() {
     assert_eq!(session.stdout, basic, "the replay shows the output once");
 }
 
+/// A component's TCP connection is recorded: its replay gets the same
+/// reply with the server gone.
 #[test]
-fn a_component_using_sockets_or_a_debugger_cannot_be_recorded() {
-    let dir = scratch_dir("recording-not-recorded");
-    // Calls to wasi:sockets are not recorded.
-    let sockets = dir.join("sockets.wat");
-    std::fs::write(
-        &sockets,
-        r#"(component (import "wasi:sockets/instance-network@0.2.0" (instance)))"#,
-    )
-    .unwrap();
-    let out = output(
+fn a_rust_components_tcp_exchange_replays_with_the_server_gone() {
+    let dir = scratch_dir("recording-tcp");
+    let program = dir.join("debuggee.wasm");
+    std::fs::copy(Debuggee::RustComponent.path(), &program).unwrap();
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = server.local_addr().unwrap().to_string();
+    let serving = std::thread::spawn(move || {
+        let (mut client, _) = server.accept().unwrap();
+        let mut request = Vec::new();
+        std::io::Read::read_to_end(&mut client, &mut request).unwrap();
+        client.write_all(b"pong:").unwrap();
+        client.write_all(&request).unwrap();
+    });
+    let recording = dir.join("tcp.wdrec");
+    let recorded = output(
         wasmdebug()
             .arg("run")
             .arg("--record")
-            .arg(dir.join("x.wdrec"))
-            .arg(&sockets),
+            .arg(&recording)
+            .args(["-S", "inherit-network"])
+            .arg(&program)
+            .args(["ping", &address]),
     );
-    refused(&out, "imports `wasi:sockets`");
+    assert_eq!(
+        stdout(&recorded),
+        "reply: pong:ping\n",
+        "{}",
+        stderr(&recorded)
+    );
+    // The server took one connection and is gone.
+    serving.join().unwrap();
+    let replayed = replay(&recording);
+    assert_eq!(
+        stdout(&replayed),
+        "reply: pong:ping\n",
+        "{}",
+        stderr(&replayed)
+    );
+    assert_eq!(replayed.status.code(), Some(0));
+}
+
+#[test]
+fn a_debugger_cannot_be_recorded() {
+    let dir = scratch_dir("recording-not-recorded");
     let out = output(
         wasmdebug()
             .args(["run", "-g", "127.0.0.1:0", "--record"])

@@ -159,6 +159,32 @@ fn run_audit(iterations: u32) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Sends `ping` over TCP to `address` and returns the reply (Rust only: a
+/// component's sockets; a core module has none).
+#[inline(never)]
+fn exchange(address: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address)?;
+    stream.write_all(b"ping")?;
+    stream.shutdown(std::net::Shutdown::Write)?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply)?;
+    Ok(reply) // MARK:reply
+}
+
+fn run_ping(address: &str) -> ExitCode {
+    match exchange(address) {
+        Ok(reply) => {
+            println!("reply: {reply}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("cannot ping {address}: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// Like C's atoi for our purposes: unparsable input counts as 0.
 fn parse_int(text: &str) -> i32 {
     text.trim().parse().unwrap_or(0)
@@ -166,7 +192,7 @@ fn parse_int(text: &str) -> i32 {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: debuggee [basic | message | args ... | env NAME | cat PATH | exit N | trap | spin | compute N | sleep MS | audit N]"
+        "usage: debuggee [basic | message | args ... | env NAME | cat PATH | exit N | trap | spin | compute N | sleep MS | audit N | ping ADDR]"
     );
     ExitCode::from(2)
 }
@@ -197,6 +223,7 @@ fn main() -> ExitCode {
         }
         ("env", Some(name)) => run_env(name),
         ("cat", Some(path)) => run_cat(path),
+        ("ping", Some(address)) => run_ping(address),
         ("exit", Some(status)) => finish(parse_int(status)),
         ("compute", Some(n)) => {
             let n = parse_int(n) as u32;

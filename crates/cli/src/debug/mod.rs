@@ -53,8 +53,7 @@ use timeline::{Replays, Timeline};
 /// returns the exit status for the process.
 ///
 /// The program's inputs are recorded as it runs (`record`), which is what
-/// lets the debugger run it in reverse (`timeline`); a component that
-/// imports `wasi:sockets` is not recorded.
+/// lets the debugger run it in reverse (`timeline`).
 pub fn run(
     debug_engine: &Engine,
     program: &Program,
@@ -77,8 +76,8 @@ pub enum Inputs {
 }
 
 /// Starts the program paused at its first instruction, its inputs recorded
-/// if they can be and `time_travel` is on (or replayed from a recording),
-/// with the means to replay them.
+/// if `time_travel` is on (or replayed from a recording), with the means
+/// to replay them.
 fn start_timeline(
     engine: &Engine,
     program: &Program,
@@ -88,8 +87,7 @@ fn start_timeline(
     let (live, recording) = match inputs {
         Inputs::Live(wasi) => {
             let wasi = *wasi;
-            let recording = (time_travel && record::can_record(program))
-                .then(|| Recording::new(record::DEFAULT_CAP));
+            let recording = time_travel.then(|| Recording::new(record::DEFAULT_CAP));
             (Recorded::live(wasi, recording.clone()), recording)
         }
         Inputs::Recorded(recording) => (
@@ -141,14 +139,9 @@ fn debug<T: Send + 'static>(
         |host| host,
     )?;
 
-    let time_travel = match (timeline.can_reverse(), setup.time_travel) {
-        (true, _) => {
-            "Time travel: on (`process continue --reverse`; -D time-travel=n turns it off)"
-        }
-        (false, true) => {
-            "Time travel: off (the program imports wasi:sockets, whose calls are not recorded)"
-        }
-        (false, false) => "Time travel: off (-D time-travel=n)",
+    let time_travel = match timeline.can_reverse() {
+        true => "Time travel: on (`process continue --reverse`; -D time-travel=n turns it off)",
+        false => "Time travel: off (-D time-travel=n)",
     };
     let mut host = Host::new(
         sandbox(setup.listen),

@@ -43,15 +43,6 @@ pub fn plain_linkers(engine: &Engine) -> Result<Linkers<Recorded>> {
     Ok(Linkers::new(preview1::plain_linker(engine)?, component))
 }
 
-/// Whether `program`'s inputs can be recorded: a core module's always; a
-/// component's unless it imports `wasi:sockets`, which is not recorded.
-pub fn can_record(program: &Program) -> bool {
-    match program {
-        Program::Module(_) => true,
-        Program::Component(component) => preview2::can_record(component),
-    }
-}
-
 /// Runs a program to its end on `data`'s inputs: the host's, recorded
 /// (`run --record`), or a recording's (`wasmdebug replay`), and gives the
 /// data back. `linkers` are `linkers`'.

@@ -16,7 +16,13 @@ use wasmtime_wasi::p2::bindings::filesystem::types::{
     Advice, DescriptorFlags, DescriptorStat, DescriptorType, DirectoryEntry, ErrorCode,
     MetadataHashValue, NewTimestamp, OpenFlags, PathFlags,
 };
-use wasmtime_wasi::p2::{FsError, StreamError};
+use wasmtime_wasi::p2::bindings::sockets::network::{
+    ErrorCode as SocketErrorCode, IpAddress, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress,
+    Ipv6SocketAddress,
+};
+use wasmtime_wasi::p2::bindings::sockets::tcp::ShutdownType;
+use wasmtime_wasi::p2::bindings::sockets::udp::{IncomingDatagram, OutgoingDatagram};
+use wasmtime_wasi::p2::{FsError, SocketError, StreamError};
 use wasmtime_wasi_io::bindings::wasi::io::streams as wit_streams;
 
 /// A value a host call returns, written into a recording and read back.
@@ -67,7 +73,13 @@ macro_rules! integer_answers {
     )*};
 }
 
-integer_answers!(u8, u32, u64, i32);
+integer_answers!(u8, u16, u32, u64, i32);
+
+impl Param for bool {
+    fn param(&self) -> i64 {
+        i64::from(*self)
+    }
+}
 
 impl Answer for () {
     fn put(&self, _: &mut Vec<u8>) {}
@@ -143,7 +155,7 @@ macro_rules! list_answers {
     )*};
 }
 
-list_answers!(u32, String, (String, String));
+list_answers!(u32, String, (String, String), IncomingDatagram);
 
 impl<T: 'static> Answer for Vec<(Resource<T>, String)> {
     fn put(&self, out: &mut Vec<u8>) {
@@ -183,15 +195,22 @@ impl<T: Answer> Answer for Option<T> {
     }
 }
 
-impl<A: Answer, B: Answer> Answer for (A, B) {
-    fn put(&self, out: &mut Vec<u8>) {
-        self.0.put(out);
-        self.1.put(out);
-    }
-    fn take(input: &mut &[u8]) -> Option<Self> {
-        Some((A::take(input)?, B::take(input)?))
-    }
+macro_rules! tuple_answers {
+    ($(($($name:ident),*)),*) => {$(
+        impl<$($name: Answer),*> Answer for ($($name,)*) {
+            #[allow(non_snake_case)]
+            fn put(&self, out: &mut Vec<u8>) {
+                let ($($name,)*) = self;
+                $($name.put(out);)*
+            }
+            fn take(input: &mut &[u8]) -> Option<Self> {
+                Some(($($name::take(input)?,)*))
+            }
+        }
+    )*};
 }
+
+tuple_answers!((A, B), (A, B, C), (A, B, C, D), (A, B, C, D, E, F, G, H));
 
 /// A resource the host made: its number in the host's table, and whether
 /// the guest owns it.
@@ -360,6 +379,37 @@ enum_answer!(
     [Normal, Sequential, Random, WillNeed, DontNeed, NoReuse]
 );
 
+enum_answer!(
+    SocketErrorCode,
+    [
+        Unknown,
+        AccessDenied,
+        NotSupported,
+        InvalidArgument,
+        OutOfMemory,
+        Timeout,
+        ConcurrencyConflict,
+        NotInProgress,
+        WouldBlock,
+        InvalidState,
+        NewSocketLimit,
+        AddressNotBindable,
+        AddressInUse,
+        RemoteUnreachable,
+        ConnectionRefused,
+        ConnectionReset,
+        ConnectionAborted,
+        DatagramTooLarge,
+        NameUnresolvable,
+        TemporaryResolverFailure,
+        PermanentResolverFailure,
+    ]
+);
+
+enum_answer!(IpAddressFamily, [Ipv4, Ipv6]);
+
+enum_answer!(ShutdownType, [Receive, Send, Both]);
+
 /// The flags in WIT order: bit i of the written byte is flag i.
 const DESCRIPTOR_FLAGS: [DescriptorFlags; 6] = [
     DescriptorFlags::READ,
@@ -465,6 +515,98 @@ impl Answer for MetadataHashValue {
     }
 }
 
+impl Answer for IpAddress {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            IpAddress::Ipv4(address) => {
+                out.push(0);
+                address.put(out);
+            }
+            IpAddress::Ipv6(address) => {
+                out.push(1);
+                address.put(out);
+            }
+        }
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        match u8::take(input)? {
+            0 => Some(IpAddress::Ipv4(Answer::take(input)?)),
+            1 => Some(IpAddress::Ipv6(Answer::take(input)?)),
+            _ => None,
+        }
+    }
+}
+
+impl Answer for IpSocketAddress {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            IpSocketAddress::Ipv4(socket) => {
+                out.push(0);
+                socket.port.put(out);
+                socket.address.put(out);
+            }
+            IpSocketAddress::Ipv6(socket) => {
+                out.push(1);
+                socket.port.put(out);
+                socket.flow_info.put(out);
+                socket.address.put(out);
+                socket.scope_id.put(out);
+            }
+        }
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        match u8::take(input)? {
+            0 => Some(IpSocketAddress::Ipv4(Ipv4SocketAddress {
+                port: Answer::take(input)?,
+                address: Answer::take(input)?,
+            })),
+            1 => Some(IpSocketAddress::Ipv6(Ipv6SocketAddress {
+                port: Answer::take(input)?,
+                flow_info: Answer::take(input)?,
+                address: Answer::take(input)?,
+                scope_id: Answer::take(input)?,
+            })),
+            _ => None,
+        }
+    }
+}
+
+/// An address argument by its written bytes' hash.
+impl Param for IpSocketAddress {
+    fn param(&self) -> i64 {
+        let mut bytes = Vec::new();
+        self.put(&mut bytes);
+        hash(bytes)
+    }
+}
+
+impl Param for Option<IpSocketAddress> {
+    fn param(&self) -> i64 {
+        self.as_ref().map_or(-1, Param::param)
+    }
+}
+
+impl Answer for IncomingDatagram {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.data.put(out);
+        self.remote_address.put(out);
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        Some(IncomingDatagram {
+            data: Answer::take(input)?,
+            remote_address: Answer::take(input)?,
+        })
+    }
+}
+
+/// Datagrams to send by their count and total size.
+impl Param for Vec<OutgoingDatagram> {
+    fn param(&self) -> i64 {
+        let bytes: usize = self.iter().map(|datagram| datagram.data.len()).sum();
+        ((self.len() as i64) << 32) | bytes as i64
+    }
+}
+
 /// A stream error as the guest gets it: closed, or an `error` resource.
 impl Answer for wit_streams::StreamError {
     fn put(&self, out: &mut Vec<u8>) {
@@ -558,6 +700,34 @@ impl Failure for FsError {
     }
     fn trap(error: wasmtime::Error) -> Self {
         FsError::trap(error)
+    }
+}
+
+/// A socket error code, else a trap.
+impl Failure for SocketError {
+    fn put_failure(&self, out: &mut Vec<u8>) {
+        match self.downcast_ref() {
+            Some(code) => {
+                out.push(0);
+                SocketErrorCode::put(code, out);
+            }
+            None => {
+                out.push(1);
+                format!("{self}").put(out);
+            }
+        }
+    }
+    fn take_failure(input: &mut &[u8]) -> Option<Self> {
+        match u8::take(input)? {
+            0 => Some(SocketErrorCode::take(input)?.into()),
+            1 => Some(SocketError::trap(wasmtime::Error::msg(String::take(
+                input,
+            )?))),
+            _ => None,
+        }
+    }
+    fn trap(error: wasmtime::Error) -> Self {
+        SocketError::trap(error)
     }
 }
 

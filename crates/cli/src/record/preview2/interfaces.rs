@@ -1,6 +1,6 @@
 //! The WASI preview 2 functions a component's recording answers: every
-//! function of the command world's interfaces but `wasi:sockets`, each
-//! named as a recording names it.
+//! function of the command world's interfaces, each named as a recording
+//! names it.
 
 use wasmtime::component::{Linker, Resource};
 use wasmtime_wasi::ResourceTable;
@@ -9,14 +9,23 @@ use wasmtime_wasi::cli::{WasiCliCtxView, WasiCliView as _};
 use wasmtime_wasi::clocks::{WasiClocksCtxView, WasiClocksView as _};
 use wasmtime_wasi::filesystem::{WasiFilesystemCtxView, WasiFilesystemView as _};
 use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::p2::bindings::{cli, clocks, filesystem, random};
-use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable, FsError, StreamError};
+use wasmtime_wasi::p2::bindings::{cli, clocks, filesystem, random, sockets};
+use wasmtime_wasi::p2::{
+    DynInputStream, DynOutputStream, DynPollable, FsError, SocketError, StreamError,
+};
 use wasmtime_wasi::random::{WasiRandomCtx, WasiRandomView as _};
+use wasmtime_wasi::sockets::{WasiSocketsCtxView, WasiSocketsView as _};
 use wasmtime_wasi_io::bindings::wasi::io;
 
 use filesystem::types::{
     Advice, Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, DirectoryEntry,
     DirectoryEntryStream, ErrorCode, MetadataHashValue, NewTimestamp, OpenFlags, PathFlags,
+};
+use sockets::ip_name_lookup::ResolveAddressStream;
+use sockets::network::{IpAddress, IpAddressFamily, IpSocketAddress, Network};
+use sockets::tcp::{ShutdownType, TcpSocket};
+use sockets::udp::{
+    IncomingDatagram, IncomingDatagramStream, OutgoingDatagram, OutgoingDatagramStream, UdpSocket,
 };
 
 use super::answer::Param;
@@ -40,6 +49,10 @@ fn random_view(wasi: &mut WasiP1Ctx) -> &mut WasiRandomCtx {
 
 fn io_view(wasi: &mut WasiP1Ctx) -> &mut ResourceTable {
     wasi.ctx().table
+}
+
+fn sockets_view(wasi: &mut WasiP1Ctx) -> WasiSocketsCtxView<'_> {
+    wasi.sockets()
 }
 
 /// Implements a WASI host trait for `P2`: each method live through `$view`'s
@@ -288,6 +301,182 @@ recorded! {
         fn [insecure_seed_insecure_seed] insecure_seed() -> (u64, u64), wasmtime::Error;
     }
 
+    impl sockets::network::Host => sockets_view {
+        fn [network_network_error_code] network_error_code(error: Resource<wasmtime::Error>)
+            -> Option<sockets::network::ErrorCode>, wasmtime::Error;
+        by hand {
+            // A conversion of an error the host already answered with.
+            fn convert_error_code(
+                &mut self,
+                error: SocketError,
+            ) -> wasmtime::Result<sockets::network::ErrorCode> {
+                error.downcast()
+            }
+        }
+    }
+
+    impl sockets::network::HostNetwork => sockets_view {
+        drop(Network);
+    }
+
+    impl sockets::instance_network::Host => sockets_view {
+        fn [instance_network_instance_network] instance_network()
+            -> Resource<Network>, wasmtime::Error;
+    }
+
+    impl sockets::tcp_create_socket::Host => sockets_view {
+        fn [tcp_create_socket_create_tcp_socket] create_tcp_socket(family: IpAddressFamily)
+            -> Resource<TcpSocket>, SocketError;
+    }
+
+    impl sockets::udp_create_socket::Host => sockets_view {
+        async fn [udp_create_socket_create_udp_socket] create_udp_socket(family: IpAddressFamily)
+            -> Resource<UdpSocket>, SocketError;
+    }
+
+    impl sockets::tcp::Host => sockets_view {}
+
+    impl sockets::tcp::HostTcpSocket => sockets_view {
+        fn [tcp_socket_finish_bind] finish_bind(socket: Resource<TcpSocket>) -> (), SocketError;
+        fn [tcp_socket_start_connect] start_connect(
+            socket: Resource<TcpSocket>, network: Resource<Network>, remote: IpSocketAddress
+        ) -> (), SocketError;
+        fn [tcp_socket_finish_connect] finish_connect(socket: Resource<TcpSocket>)
+            -> (Resource<DynInputStream>, Resource<DynOutputStream>), SocketError;
+        fn [tcp_socket_finish_listen] finish_listen(socket: Resource<TcpSocket>) -> (), SocketError;
+        fn [tcp_socket_accept] accept(socket: Resource<TcpSocket>)
+            -> (Resource<TcpSocket>, Resource<DynInputStream>, Resource<DynOutputStream>),
+               SocketError;
+        fn [tcp_socket_local_address] local_address(socket: Resource<TcpSocket>)
+            -> IpSocketAddress, SocketError;
+        fn [tcp_socket_remote_address] remote_address(socket: Resource<TcpSocket>)
+            -> IpSocketAddress, SocketError;
+        fn [tcp_socket_is_listening] is_listening(socket: Resource<TcpSocket>)
+            -> bool, wasmtime::Error;
+        fn [tcp_socket_address_family] address_family(socket: Resource<TcpSocket>)
+            -> IpAddressFamily, wasmtime::Error;
+        fn [tcp_socket_set_listen_backlog_size] set_listen_backlog_size(
+            socket: Resource<TcpSocket>, size: u64
+        ) -> (), SocketError;
+        fn [tcp_socket_keep_alive_enabled] keep_alive_enabled(socket: Resource<TcpSocket>)
+            -> bool, SocketError;
+        fn [tcp_socket_set_keep_alive_enabled] set_keep_alive_enabled(
+            socket: Resource<TcpSocket>, enabled: bool
+        ) -> (), SocketError;
+        fn [tcp_socket_keep_alive_idle_time] keep_alive_idle_time(socket: Resource<TcpSocket>)
+            -> u64, SocketError;
+        fn [tcp_socket_set_keep_alive_idle_time] set_keep_alive_idle_time(
+            socket: Resource<TcpSocket>, time: u64
+        ) -> (), SocketError;
+        fn [tcp_socket_keep_alive_interval] keep_alive_interval(socket: Resource<TcpSocket>)
+            -> u64, SocketError;
+        fn [tcp_socket_set_keep_alive_interval] set_keep_alive_interval(
+            socket: Resource<TcpSocket>, interval: u64
+        ) -> (), SocketError;
+        fn [tcp_socket_keep_alive_count] keep_alive_count(socket: Resource<TcpSocket>)
+            -> u32, SocketError;
+        fn [tcp_socket_set_keep_alive_count] set_keep_alive_count(
+            socket: Resource<TcpSocket>, count: u32
+        ) -> (), SocketError;
+        fn [tcp_socket_hop_limit] hop_limit(socket: Resource<TcpSocket>) -> u8, SocketError;
+        fn [tcp_socket_set_hop_limit] set_hop_limit(socket: Resource<TcpSocket>, limit: u8)
+            -> (), SocketError;
+        fn [tcp_socket_receive_buffer_size] receive_buffer_size(socket: Resource<TcpSocket>)
+            -> u64, SocketError;
+        fn [tcp_socket_set_receive_buffer_size] set_receive_buffer_size(
+            socket: Resource<TcpSocket>, size: u64
+        ) -> (), SocketError;
+        fn [tcp_socket_send_buffer_size] send_buffer_size(socket: Resource<TcpSocket>)
+            -> u64, SocketError;
+        fn [tcp_socket_set_send_buffer_size] set_send_buffer_size(
+            socket: Resource<TcpSocket>, size: u64
+        ) -> (), SocketError;
+        fn [tcp_socket_subscribe] subscribe(socket: Resource<TcpSocket>)
+            -> Resource<DynPollable>, wasmtime::Error;
+        fn [tcp_socket_shutdown] shutdown(socket: Resource<TcpSocket>, how: ShutdownType)
+            -> (), SocketError;
+        async fn [tcp_socket_start_bind] start_bind(
+            socket: Resource<TcpSocket>, network: Resource<Network>, local: IpSocketAddress
+        ) -> (), SocketError;
+        async fn [tcp_socket_start_listen] start_listen(socket: Resource<TcpSocket>)
+            -> (), SocketError;
+        drop(TcpSocket);
+    }
+
+    impl sockets::udp::Host => sockets_view {}
+
+    impl sockets::udp::HostUdpSocket => sockets_view {
+        fn [udp_socket_finish_bind] finish_bind(socket: Resource<UdpSocket>) -> (), SocketError;
+        fn [udp_socket_local_address] local_address(socket: Resource<UdpSocket>)
+            -> IpSocketAddress, SocketError;
+        fn [udp_socket_remote_address] remote_address(socket: Resource<UdpSocket>)
+            -> IpSocketAddress, SocketError;
+        fn [udp_socket_address_family] address_family(socket: Resource<UdpSocket>)
+            -> IpAddressFamily, wasmtime::Error;
+        fn [udp_socket_unicast_hop_limit] unicast_hop_limit(socket: Resource<UdpSocket>)
+            -> u8, SocketError;
+        fn [udp_socket_set_unicast_hop_limit] set_unicast_hop_limit(
+            socket: Resource<UdpSocket>, limit: u8
+        ) -> (), SocketError;
+        fn [udp_socket_receive_buffer_size] receive_buffer_size(socket: Resource<UdpSocket>)
+            -> u64, SocketError;
+        fn [udp_socket_set_receive_buffer_size] set_receive_buffer_size(
+            socket: Resource<UdpSocket>, size: u64
+        ) -> (), SocketError;
+        fn [udp_socket_send_buffer_size] send_buffer_size(socket: Resource<UdpSocket>)
+            -> u64, SocketError;
+        fn [udp_socket_set_send_buffer_size] set_send_buffer_size(
+            socket: Resource<UdpSocket>, size: u64
+        ) -> (), SocketError;
+        fn [udp_socket_subscribe] subscribe(socket: Resource<UdpSocket>)
+            -> Resource<DynPollable>, wasmtime::Error;
+        async fn [udp_socket_start_bind] start_bind(
+            socket: Resource<UdpSocket>, network: Resource<Network>, local: IpSocketAddress
+        ) -> (), SocketError;
+        async fn [udp_socket_stream] stream(
+            socket: Resource<UdpSocket>, remote: Option<IpSocketAddress>
+        ) -> (Resource<IncomingDatagramStream>, Resource<OutgoingDatagramStream>), SocketError;
+        drop(UdpSocket);
+    }
+
+    impl sockets::udp::HostIncomingDatagramStream => sockets_view {
+        fn [incoming_datagram_stream_receive] receive(
+            stream: Resource<IncomingDatagramStream>, count: u64
+        ) -> Vec<IncomingDatagram>, SocketError;
+        fn [incoming_datagram_stream_subscribe] subscribe(
+            stream: Resource<IncomingDatagramStream>
+        ) -> Resource<DynPollable>, wasmtime::Error;
+        drop(IncomingDatagramStream);
+    }
+
+    impl sockets::udp::HostOutgoingDatagramStream => sockets_view {
+        fn [outgoing_datagram_stream_check_send] check_send(
+            stream: Resource<OutgoingDatagramStream>
+        ) -> u64, SocketError;
+        fn [outgoing_datagram_stream_send] send(
+            stream: Resource<OutgoingDatagramStream>, datagrams: Vec<OutgoingDatagram>
+        ) -> u64, SocketError;
+        fn [outgoing_datagram_stream_subscribe] subscribe(
+            stream: Resource<OutgoingDatagramStream>
+        ) -> Resource<DynPollable>, wasmtime::Error;
+        async drop(OutgoingDatagramStream);
+    }
+
+    impl sockets::ip_name_lookup::Host => sockets_view {
+        fn [ip_name_lookup_resolve_addresses] resolve_addresses(
+            network: Resource<Network>, name: String
+        ) -> Resource<ResolveAddressStream>, SocketError;
+    }
+
+    impl sockets::ip_name_lookup::HostResolveAddressStream => sockets_view {
+        fn [resolve_address_stream_resolve_next_address] resolve_next_address(
+            stream: Resource<ResolveAddressStream>
+        ) -> Option<IpAddress>, SocketError;
+        fn [resolve_address_stream_subscribe] subscribe(stream: Resource<ResolveAddressStream>)
+            -> Resource<DynPollable>, wasmtime::Error;
+        drop(ResolveAddressStream);
+    }
+
     impl io::error::Host => io_view {}
 
     impl io::error::HostError => io_view {
@@ -440,7 +629,6 @@ impl P2<'_> {
 
 /// Adds every recorded interface to `linker`.
 pub fn add_to_linker(linker: &mut Linker<Recorded>) -> wasmtime::Result<()> {
-    use wasmtime_wasi::p2::bindings::{cli, clocks, filesystem, random};
     let l = linker;
     filesystem::types::add_to_linker::<Recorded, Recorder>(l, view)?;
     filesystem::preopens::add_to_linker::<Recorded, Recorder>(l, view)?;
@@ -462,5 +650,12 @@ pub fn add_to_linker(linker: &mut Linker<Recorded>) -> wasmtime::Result<()> {
     io::error::add_to_linker::<Recorded, Recorder>(l, view)?;
     io::poll::add_to_linker::<Recorded, Recorder>(l, view)?;
     io::streams::add_to_linker::<Recorded, Recorder>(l, view)?;
+    sockets::tcp_create_socket::add_to_linker::<Recorded, Recorder>(l, view)?;
+    sockets::udp_create_socket::add_to_linker::<Recorded, Recorder>(l, view)?;
+    sockets::instance_network::add_to_linker::<Recorded, Recorder>(l, view)?;
+    sockets::network::add_to_linker::<Recorded, Recorder>(l, &Default::default(), view)?;
+    sockets::ip_name_lookup::add_to_linker::<Recorded, Recorder>(l, view)?;
+    sockets::tcp::add_to_linker::<Recorded, Recorder>(l, view)?;
+    sockets::udp::add_to_linker::<Recorded, Recorder>(l, view)?;
     Ok(())
 }

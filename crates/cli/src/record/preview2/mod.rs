@@ -9,9 +9,6 @@
 //! (`answer`). Resources the host made come back as the same handles, and
 //! a replay never looks them up. Dropping a resource is not recorded: the
 //! guest drops the same handles in a replay, which has nothing to free.
-//!
-//! `wasi:sockets` is not recorded: a component that imports it runs on
-//! plain WASI, without time travel, and cannot be recorded to a file.
 
 mod answer;
 mod interfaces;
@@ -28,22 +25,12 @@ use answer::{Answer, Failure};
 use interfaces::Function;
 pub use interfaces::NAMES;
 
-/// A component linker whose WASI functions record or replay (by the
-/// store's tape), and none of `wasi:sockets`.
+/// A component linker whose WASI functions record or replay, by the
+/// store's tape.
 pub fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<Recorded>> {
     let mut linker = Linker::new(engine);
     interfaces::add_to_linker(&mut linker)?;
     Ok(linker)
-}
-
-/// Whether a component's inputs can be recorded: every WASI interface it
-/// imports is one this module records.
-pub fn can_record(component: &wasmtime::component::Component) -> bool {
-    let engine = component.engine();
-    !component
-        .component_type()
-        .imports(engine)
-        .any(|(name, _)| name.starts_with("wasi:sockets/"))
 }
 
 /// The component's stdout and stderr streams in a replay that shows them
