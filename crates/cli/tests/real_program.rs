@@ -1,7 +1,7 @@
-//! A real program this project did not write, debugged as a user would:
+//! Real programs this project did not write, debugged as a user would:
 //! hexyl (a hex viewer, from crates.io, built by the test setup, as a core
-//! module and as a component) under `wasmdebug run`, with and without a
-//! stock LLDB attached.
+//! module and as a component) and ripgrep (searching a directory of files)
+//! under `wasmdebug run`, with and without a stock LLDB attached.
 
 #![cfg(feature = "gdbstub")]
 
@@ -128,14 +128,14 @@ fn hexyl_breakpoint_by_regex_backtrace_and_arguments() {
     assert_eq!(session.stdout, EXPECTED);
 }
 
-/// Time travel on a real program: going back one `print_byte` call shows
-/// exactly the frame it showed the first time, and going forward again
-/// prints nothing twice.
 /// hexyl as a core module and as a component.
 fn hexyl_builds() -> [&'static Path; 2] {
     [support::hexyl(), support::hexyl_component()]
 }
 
+/// Time travel on a real program: going back one `print_byte` call shows
+/// exactly the frame it showed the first time, and going forward again
+/// prints nothing twice.
 #[test]
 fn hexyl_goes_back_one_call_and_shows_it_as_it_was() {
     for hexyl in hexyl_builds() {
@@ -208,5 +208,95 @@ fn recorded_then_replayed_without_its_input(hexyl: &Path) {
     std::fs::remove_file(dir.join("input.bin")).unwrap();
     let replayed = output(wasmdebug().arg("replay").arg(&recording).arg(hexyl));
     assert_eq!(stdout(&replayed), EXPECTED, "{}", stderr(&replayed));
+    assert_eq!(replayed.status.code(), Some(0));
+}
+
+/// A directory of three files, two with a match, for ripgrep.
+fn haystack(name: &str) -> PathBuf {
+    let dir = scratch_dir(name);
+    std::fs::write(dir.join("a.txt"), "alpha\nneedle one\n").unwrap();
+    std::fs::write(dir.join("b.txt"), "needle two\nbeta\n").unwrap();
+    std::fs::write(dir.join("c.txt"), "gamma\n").unwrap();
+    dir
+}
+
+/// ripgrep's arguments: the files in a fixed order, with line numbers.
+const RG_ARGS: [&str; 5] = ["--sort", "path", "-n", "needle", "/data"];
+
+const RG_EXPECTED: &str = "/data/a.txt:2:needle one\n/data/b.txt:1:needle two\n";
+
+/// ripgrep reads several files: going back one `search_path` call (one a
+/// file) shows exactly the frame it showed the first time, and its output
+/// is a plain run's.
+#[test]
+fn ripgrep_goes_back_one_file_and_shows_it_as_it_was() {
+    let dir = haystack("rg-reverse");
+    let options = options(&dir);
+    let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    let plain = output(
+        wasmdebug()
+            .arg("run")
+            .args(&options)
+            .arg(support::ripgrep())
+            .args(RG_ARGS),
+    );
+    assert_eq!(stdout(&plain), RG_EXPECTED, "{}", stderr(&plain));
+    let session = lldb::attach_python(
+        Runtime::start(&options, support::ripgrep(), &RG_ARGS),
+        &[
+            "breakpoint set -r 'SearchWorker.*search_path'",
+            "c",
+            "frame variable path",
+            "c",
+            "frame variable path",
+            "process continue --reverse",
+            "frame variable path",
+            "process continue -F",
+            "frame variable path",
+            "breakpoint delete -f",
+            "c",
+        ],
+    );
+    session.expect(&["exited with status = 0"], 0);
+    let shown: Vec<&str> = session
+        .lldb
+        .split("(lldb) frame variable path\n")
+        .skip(1)
+        .map(|block| block.split("(lldb)").next().unwrap_or_default())
+        .collect();
+    assert_eq!(shown.len(), 4, "{}", session.lldb);
+    assert!(shown[0].contains("data_ptr = 0x"), "{}", shown[0]);
+    assert_ne!(shown[1], shown[0], "another file");
+    assert_eq!(shown[2], shown[0], "back one file: as it was");
+    assert_eq!(shown[3], shown[1], "forward again: as it was");
+    assert_eq!(session.stdout, RG_EXPECTED);
+}
+
+/// ripgrep's search recorded, its files deleted: the replay finds the same
+/// lines.
+#[test]
+fn ripgrep_recorded_then_replayed_without_its_files() {
+    let dir = haystack("rg-record");
+    let recording = dir.join("rg.wdrec");
+    let recorded = output(
+        wasmdebug()
+            .arg("run")
+            .arg("--record")
+            .arg(&recording)
+            .args(options(&dir))
+            .arg(support::ripgrep())
+            .args(RG_ARGS),
+    );
+    assert_eq!(stdout(&recorded), RG_EXPECTED, "{}", stderr(&recorded));
+    for file in ["a.txt", "b.txt", "c.txt"] {
+        std::fs::remove_file(dir.join(file)).unwrap();
+    }
+    let replayed = output(
+        wasmdebug()
+            .arg("replay")
+            .arg(&recording)
+            .arg(support::ripgrep()),
+    );
+    assert_eq!(stdout(&replayed), RG_EXPECTED, "{}", stderr(&replayed));
     assert_eq!(replayed.status.code(), Some(0));
 }

@@ -187,16 +187,51 @@ pub fn hexyl_component() -> &'static Path {
     PATH.get_or_init(|| install_hexyl("wasm32-wasip2", &[]))
 }
 
+/// Another real program: ripgrep, a search tool that walks a directory, at
+/// this exact version.
+pub const RIPGREP_VERSION: &str = "15.2.0";
+
+/// ripgrep built from crates.io for wasm32-wasip1, debug, with its own lock
+/// file, on first use (about 40 s cold; its code takes as long again to
+/// compile for debugging, once: the compiled-code cache keeps it).
+pub fn ripgrep() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        install(
+            "ripgrep",
+            RIPGREP_VERSION,
+            "rg",
+            "wasm32-wasip1",
+            &["--locked"],
+        )
+    })
+}
+
 fn install_hexyl(target: &str, options: &[&str]) -> PathBuf {
+    install("hexyl", HEXYL_VERSION, "hexyl", target, options)
+}
+
+/// `cargo install`s a crates.io program for `target`, debug, once: a copy
+/// left by an earlier run is this build.
+fn install(
+    crate_name: &str,
+    version: &str,
+    binary: &str,
+    target: &str,
+    options: &[&str],
+) -> PathBuf {
     let out_dir = target_dir().join("realworld");
-    let output = out_dir.join(format!("hexyl-{HEXYL_VERSION}-{target}.wasm"));
+    let output = out_dir.join(format!("{crate_name}-{version}-{target}.wasm"));
     if output.exists() {
         return output;
     }
     // Installed into a root of this process's own, then renamed into
     // place, so concurrent test processes never see a half-written file
     // (they share cargo's build lock on `out_dir`).
-    let root = out_dir.join(format!("install.{target}.{}", std::process::id()));
+    let root = out_dir.join(format!(
+        "install.{crate_name}.{target}.{}",
+        std::process::id()
+    ));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(workspace_root())
@@ -206,14 +241,15 @@ fn install_hexyl(target: &str, options: &[&str]) -> PathBuf {
         .arg(&root)
         .arg("--target-dir")
         .arg(&out_dir)
-        .arg(format!("hexyl@{HEXYL_VERSION}"))
+        .arg(format!("{crate_name}@{version}"))
         .status()
         .expect("cargo runs");
     assert!(
         status.success(),
-        "cargo failed to install hexyl@{HEXYL_VERSION} for {target}"
+        "cargo failed to install {crate_name}@{version} for {target}"
     );
-    std::fs::rename(root.join("bin/hexyl.wasm"), &output).expect("rename built hexyl");
+    std::fs::rename(root.join(format!("bin/{binary}.wasm")), &output)
+        .expect("rename the built program");
     let _ = std::fs::remove_dir_all(&root);
     output
 }
