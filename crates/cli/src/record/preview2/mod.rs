@@ -140,3 +140,59 @@ impl P2<'_> {
 fn name(function: u16) -> &'static str {
     NAMES.get(usize::from(function)).copied().unwrap_or("?")
 }
+
+#[cfg(test)]
+mod tests {
+    use wasmtime_wasi::WasiCtxBuilder;
+
+    use crate::program::Program;
+    use crate::record::{self, Recorded, Recording};
+    use crate::run::Ending;
+
+    /// A command component that reads the monotonic clock twice.
+    const CLOCK_TWICE: &str = r#"
+        (component
+          (import "wasi:clocks/monotonic-clock@0.2.0"
+            (instance $clock (export "now" (func (result u64)))))
+          (core func $now (canon lower (func $clock "now")))
+          (core module $m
+            (import "clock" "now" (func $now (result i64)))
+            (func (export "run") (result i32)
+              (drop (call $now)) (drop (call $now)) (i32.const 0)))
+          (core instance $i (instantiate $m (with "clock" (instance (export "now" (func $now))))))
+          (func $run (result (result)) (canon lift (core func $i "run")))
+          (instance $r (export "run" (func $run)))
+          (export "wasi:cli/run@0.2.0" (instance $r)))"#;
+
+    fn run(engine: &wasmtime::Engine, program: &Program, data: Recorded) -> (Ending, Recorded) {
+        let (linkers, _) = record::linkers(engine, program).unwrap();
+        record::run_to_end(engine, program, &linkers, data).unwrap()
+    }
+
+    #[test]
+    fn a_replay_answers_every_call_and_says_when_it_runs_past_the_recording() {
+        let engine = crate::program::engine(false, &Default::default()).unwrap();
+        let component = wasmtime::component::Component::new(&engine, CLOCK_TWICE).unwrap();
+        let program = Program::Component(component);
+        let recording = Recording::new(1 << 20);
+        let live = Recorded::live(WasiCtxBuilder::new().build_p1(), Some(recording.clone()));
+        let (ending, _) = run(&engine, &program, live);
+        assert!(matches!(ending, Ending::Exited(0)), "{ending:?}");
+
+        let (ending, replay) = run(&engine, &program, Recorded::replay(recording, false));
+        assert!(matches!(ending, Ending::Exited(0)), "{ending:?}");
+        assert_eq!(replay.replayed(), Some(2));
+
+        let empty = Recorded::replay(Recording::of(Vec::new()), false);
+        let (ending, _) = run(&engine, &program, empty);
+        let Ending::Trapped(error) = ending else {
+            panic!("{ending:?}");
+        };
+        let diverged = error.downcast_ref::<record::Diverged>().expect("diverged");
+        assert!(diverged.is_past_the_end(), "{diverged}");
+        assert!(
+            diverged.to_string().contains("monotonic_clock_now"),
+            "{diverged}"
+        );
+    }
+}
