@@ -145,41 +145,59 @@ fn hexyl_goes_back_one_call_and_shows_it_as_it_was() {
 
 fn goes_back_one_call_and_shows_it_as_it_was(hexyl: &Path) {
     let dir = input_dir("hexyl-reverse");
-    let options = options(&dir);
-    let options: Vec<&str> = options.iter().map(String::as_str).collect();
-    let session = lldb::attach_python(
-        Runtime::start(&options, hexyl, &ARGS),
-        &[
-            "breakpoint set -r 'print_byte[^s_]'",
-            "c",
-            "c",
-            "frame variable i b",
-            "c",
-            "frame variable i b",
-            "process continue --reverse",
-            "frame variable i b",
-            "process continue -F",
-            "frame variable i b",
-            "breakpoint delete -f",
-            "c",
-        ],
-    );
-    session.expect(&["exited with status = 0"], 0);
-    let shown: Vec<&str> = session
-        .lldb
-        .split("(lldb) frame variable i b\n")
-        .skip(1)
-        .map(|block| block.split("(lldb)").next().unwrap_or_default())
-        .collect();
-    assert_eq!(shown.len(), 4, "{}", session.lldb);
+    let (shown, stdout) = back_one_hit(hexyl, &dir, &ARGS, "print_byte[^s_]", "i b");
     assert!(
         shown[0].contains("i = 1") && shown[0].contains("b = 'e'"),
         "{}",
         shown[0]
     );
-    assert_eq!(shown[2], shown[0], "back one call: as it was");
+    assert_eq!(stdout, EXPECTED);
+}
+
+/// Under LLDB, the second and third hits of a breakpoint (by `regex`), then
+/// back one hit and forward one, each shown by `frame variable VARIABLES`.
+/// Checks that going back shows the second hit exactly as it was, and
+/// forward again the third; returns the four and the program's stdout.
+fn back_one_hit(
+    program: &Path,
+    dir: &Path,
+    args: &[&str],
+    regex: &str,
+    variables: &str,
+) -> (Vec<String>, String) {
+    let options = options(dir);
+    let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    let breakpoint = format!("breakpoint set -r '{regex}'");
+    let show = format!("frame variable {variables}");
+    let session = lldb::attach_python(
+        Runtime::start(&options, program, args),
+        &[
+            &breakpoint,
+            "c",
+            "c",
+            &show,
+            "c",
+            &show,
+            "process continue --reverse",
+            &show,
+            "process continue -F",
+            &show,
+            "breakpoint delete -f",
+            "c",
+        ],
+    );
+    session.expect(&["exited with status = 0"], 0);
+    let shown: Vec<String> = session
+        .lldb
+        .split(&format!("(lldb) {show}\n"))
+        .skip(1)
+        .map(|block| block.split("(lldb)").next().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(shown.len(), 4, "{}", session.lldb);
+    assert_ne!(shown[1], shown[0], "another hit");
+    assert_eq!(shown[2], shown[0], "back one hit: as it was");
     assert_eq!(shown[3], shown[1], "forward again: as it was");
-    assert_eq!(session.stdout, EXPECTED);
+    (shown, session.stdout)
 }
 
 /// A recording of a real program: hexyl's run recorded, its input file
@@ -231,45 +249,23 @@ const RG_EXPECTED: &str = "/data/a.txt:2:needle one\n/data/b.txt:1:needle two\n"
 #[test]
 fn ripgrep_goes_back_one_file_and_shows_it_as_it_was() {
     let dir = haystack("rg-reverse");
-    let options = options(&dir);
-    let options: Vec<&str> = options.iter().map(String::as_str).collect();
     let plain = output(
         wasmdebug()
             .arg("run")
-            .args(&options)
+            .args(options(&dir))
             .arg(support::ripgrep())
             .args(RG_ARGS),
     );
     assert_eq!(stdout(&plain), RG_EXPECTED, "{}", stderr(&plain));
-    let session = lldb::attach_python(
-        Runtime::start(&options, support::ripgrep(), &RG_ARGS),
-        &[
-            "breakpoint set -r 'SearchWorker.*search_path'",
-            "c",
-            "frame variable path",
-            "c",
-            "frame variable path",
-            "process continue --reverse",
-            "frame variable path",
-            "process continue -F",
-            "frame variable path",
-            "breakpoint delete -f",
-            "c",
-        ],
+    let (shown, stdout) = back_one_hit(
+        support::ripgrep(),
+        &dir,
+        &RG_ARGS,
+        "SearchWorker.*search_path",
+        "path",
     );
-    session.expect(&["exited with status = 0"], 0);
-    let shown: Vec<&str> = session
-        .lldb
-        .split("(lldb) frame variable path\n")
-        .skip(1)
-        .map(|block| block.split("(lldb)").next().unwrap_or_default())
-        .collect();
-    assert_eq!(shown.len(), 4, "{}", session.lldb);
     assert!(shown[0].contains("data_ptr = 0x"), "{}", shown[0]);
-    assert_ne!(shown[1], shown[0], "another file");
-    assert_eq!(shown[2], shown[0], "back one file: as it was");
-    assert_eq!(shown[3], shown[1], "forward again: as it was");
-    assert_eq!(session.stdout, RG_EXPECTED);
+    assert_eq!(stdout, RG_EXPECTED);
 }
 
 /// ripgrep's search recorded, its files deleted: the replay finds the same

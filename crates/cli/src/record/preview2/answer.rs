@@ -11,6 +11,8 @@
 
 use wasmtime::component::Resource;
 use wasmtime_wasi::I32Exit;
+use wasmtime_wasi::TrappableError;
+use wasmtime_wasi::p2::StreamError;
 use wasmtime_wasi::p2::bindings::clocks::wall_clock::Datetime;
 use wasmtime_wasi::p2::bindings::filesystem::types::{
     Advice, DescriptorFlags, DescriptorStat, DescriptorType, DirectoryEntry, ErrorCode,
@@ -22,7 +24,6 @@ use wasmtime_wasi::p2::bindings::sockets::network::{
 };
 use wasmtime_wasi::p2::bindings::sockets::tcp::ShutdownType;
 use wasmtime_wasi::p2::bindings::sockets::udp::{IncomingDatagram, OutgoingDatagram};
-use wasmtime_wasi::p2::{FsError, SocketError, StreamError};
 use wasmtime_wasi_io::bindings::wasi::io::streams as wit_streams;
 
 /// A value a host call returns, written into a recording and read back.
@@ -284,17 +285,33 @@ fn hash(bytes: impl IntoIterator<Item = u8>) -> i64 {
     hash as i64
 }
 
-impl Answer for Datetime {
-    fn put(&self, out: &mut Vec<u8>) {
-        self.seconds.put(out);
-        self.nanoseconds.put(out);
+/// A WIT record: its fields in WIT order.
+macro_rules! record_answer {
+    ($($ty:ident { $($field:ident),* })*) => {$(
+        impl Answer for $ty {
+            fn put(&self, out: &mut Vec<u8>) {
+                $(self.$field.put(out);)*
+            }
+            fn take(input: &mut &[u8]) -> Option<Self> {
+                Some($ty { $($field: Answer::take(input)?),* })
+            }
+        }
+    )*};
+}
+
+record_answer! {
+    Datetime { seconds, nanoseconds }
+    DescriptorStat {
+        type_,
+        link_count,
+        size,
+        data_access_timestamp,
+        data_modification_timestamp,
+        status_change_timestamp
     }
-    fn take(input: &mut &[u8]) -> Option<Self> {
-        Some(Datetime {
-            seconds: u64::take(input)?,
-            nanoseconds: u32::take(input)?,
-        })
-    }
+    DirectoryEntry { type_, name }
+    MetadataHashValue { lower, upper }
+    IncomingDatagram { data, remote_address }
 }
 
 /// The cases of a WIT enum in WIT order: a case is written as its index.
@@ -468,53 +485,6 @@ impl Param for NewTimestamp {
     }
 }
 
-impl Answer for DescriptorStat {
-    fn put(&self, out: &mut Vec<u8>) {
-        self.type_.put(out);
-        self.link_count.put(out);
-        self.size.put(out);
-        self.data_access_timestamp.put(out);
-        self.data_modification_timestamp.put(out);
-        self.status_change_timestamp.put(out);
-    }
-    fn take(input: &mut &[u8]) -> Option<Self> {
-        Some(DescriptorStat {
-            type_: Answer::take(input)?,
-            link_count: Answer::take(input)?,
-            size: Answer::take(input)?,
-            data_access_timestamp: Answer::take(input)?,
-            data_modification_timestamp: Answer::take(input)?,
-            status_change_timestamp: Answer::take(input)?,
-        })
-    }
-}
-
-impl Answer for DirectoryEntry {
-    fn put(&self, out: &mut Vec<u8>) {
-        self.type_.put(out);
-        self.name.put(out);
-    }
-    fn take(input: &mut &[u8]) -> Option<Self> {
-        Some(DirectoryEntry {
-            type_: Answer::take(input)?,
-            name: Answer::take(input)?,
-        })
-    }
-}
-
-impl Answer for MetadataHashValue {
-    fn put(&self, out: &mut Vec<u8>) {
-        self.lower.put(out);
-        self.upper.put(out);
-    }
-    fn take(input: &mut &[u8]) -> Option<Self> {
-        Some(MetadataHashValue {
-            lower: u64::take(input)?,
-            upper: u64::take(input)?,
-        })
-    }
-}
-
 impl Answer for IpAddress {
     fn put(&self, out: &mut Vec<u8>) {
         match self {
@@ -583,19 +553,6 @@ impl Param for IpSocketAddress {
 impl Param for Option<IpSocketAddress> {
     fn param(&self) -> i64 {
         self.as_ref().map_or(-1, Param::param)
-    }
-}
-
-impl Answer for IncomingDatagram {
-    fn put(&self, out: &mut Vec<u8>) {
-        self.data.put(out);
-        self.remote_address.put(out);
-    }
-    fn take(input: &mut &[u8]) -> Option<Self> {
-        Some(IncomingDatagram {
-            data: Answer::take(input)?,
-            remote_address: Answer::take(input)?,
-        })
     }
 }
 
@@ -677,13 +634,16 @@ impl Failure for wasmtime::Error {
     }
 }
 
-/// A filesystem error code, else a trap.
-impl Failure for FsError {
+/// A filesystem or socket error code, else a trap.
+impl<C> Failure for TrappableError<C>
+where
+    C: Answer + std::error::Error + Send + Sync + 'static,
+{
     fn put_failure(&self, out: &mut Vec<u8>) {
         match self.downcast_ref() {
             Some(code) => {
                 out.push(0);
-                ErrorCode::put(code, out);
+                code.put(out);
             }
             None => {
                 out.push(1);
@@ -693,41 +653,15 @@ impl Failure for FsError {
     }
     fn take_failure(input: &mut &[u8]) -> Option<Self> {
         match u8::take(input)? {
-            0 => Some(ErrorCode::take(input)?.into()),
-            1 => Some(FsError::trap(wasmtime::Error::msg(String::take(input)?))),
-            _ => None,
-        }
-    }
-    fn trap(error: wasmtime::Error) -> Self {
-        FsError::trap(error)
-    }
-}
-
-/// A socket error code, else a trap.
-impl Failure for SocketError {
-    fn put_failure(&self, out: &mut Vec<u8>) {
-        match self.downcast_ref() {
-            Some(code) => {
-                out.push(0);
-                SocketErrorCode::put(code, out);
-            }
-            None => {
-                out.push(1);
-                format!("{self}").put(out);
-            }
-        }
-    }
-    fn take_failure(input: &mut &[u8]) -> Option<Self> {
-        match u8::take(input)? {
-            0 => Some(SocketErrorCode::take(input)?.into()),
-            1 => Some(SocketError::trap(wasmtime::Error::msg(String::take(
+            0 => Some(C::take(input)?.into()),
+            1 => Some(TrappableError::trap(wasmtime::Error::msg(String::take(
                 input,
             )?))),
             _ => None,
         }
     }
     fn trap(error: wasmtime::Error) -> Self {
-        SocketError::trap(error)
+        TrappableError::trap(error)
     }
 }
 
@@ -781,6 +715,7 @@ pub fn encode<R: Answer>(answer: &R) -> Box<[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasmtime_wasi::p2::FsError;
 
     fn round_trip<R: Answer>(answer: &R) -> R {
         decode(&encode(answer)).expect("decodes")
