@@ -9,7 +9,7 @@ mod recording;
 
 pub use call::Call;
 pub use file::{End, Header, RecordFile, Writer};
-pub use preview1::{Recorded, is_shim, linker, plain_linker};
+pub use preview1::{Recorded, linker, plain_linker};
 pub use recording::{DEFAULT_CAP, Diverged, Recording};
 
 use anyhow::Result;
