@@ -4,7 +4,6 @@
 use wasmtime::{AsContext, AsContextMut, FrameHandle, Instance, Module, StoreContextMut};
 
 use super::panics::contain;
-use crate::record::is_shim;
 
 /// The paused program, as the debug handler hands it to each request.
 pub struct Paused<'a, T: 'static> {
@@ -136,13 +135,11 @@ impl FrameWalk {
                 let is_wasm = frame
                     .wasm_function_index_and_pc(store.as_context_mut())?
                     .is_some();
-                // What every request asks of a frame first; the WASI shim
-                // is not the program's (see `preview1`).
-                let is_program = is_wasm && {
-                    let instance = frame.instance(store.as_context_mut())?;
-                    !is_shim(instance.module(store.as_context()))
-                };
-                Ok((parent, is_program))
+                if is_wasm {
+                    // What every request asks of a frame first.
+                    frame.instance(store.as_context_mut())?;
+                }
+                Ok((parent, is_wasm))
             });
             let (parent, is_wasm) = match step {
                 Ok(step) => step?,

@@ -25,7 +25,7 @@ use super::panics::contain;
 use super::position::{FUEL, FUEL_WINDOW};
 use super::watch::{Hit, Watches};
 use crate::locks::lock;
-use crate::record::{Diverged, is_shim};
+use crate::record::Diverged;
 
 /// Why the program paused.
 #[derive(Clone, Debug, PartialEq)]
@@ -304,37 +304,29 @@ impl<T> Handler<T> {
             return None;
         }
         match event {
-            DebugEvent::Breakpoint => {
+            DebugEvent::Breakpoint => match mailbox.mode() {
+                // In single-step mode every instruction raises this event.
+                Mode::Step => Some(Stop::Step),
+                Mode::Interrupt => Some(Stop::Interrupted),
                 // Every instruction: the innermost frame is found once.
-                let here = innermost(store);
-                // Single steps through the WASI shim are not the program's.
-                if here.as_ref().is_some_and(|here| is_shim(&here.module)) {
-                    return None;
-                }
-                match mailbox.mode() {
-                    // In single-step mode every instruction raises this event.
-                    Mode::Step => Some(Stop::Step),
-                    Mode::Interrupt => Some(Stop::Interrupted),
-                    Mode::Watch => match mailbox.watches().check(store, here.as_ref()) {
+                Mode::Watch => {
+                    let here = innermost(store);
+                    match mailbox.watches().check(store, here.as_ref()) {
                         Some(hit) => Some(Stop::Watchpoint(hit)),
                         None => here
                             .is_some_and(|here| breakpoints::is_set(store, &here))
                             .then_some(Stop::Breakpoint),
-                    },
-                    // A site patched for another module's breakpoint runs on.
-                    Mode::Run => here
-                        .is_some_and(|here| breakpoints::is_set(store, &here))
-                        .then_some(Stop::Breakpoint),
+                    }
                 }
-            }
+                // A site patched for another module's breakpoint runs on.
+                Mode::Run => innermost(store)
+                    .is_some_and(|here| breakpoints::is_set(store, &here))
+                    .then_some(Stop::Breakpoint),
+            },
             DebugEvent::EpochYield if mailbox.take_interrupt() => {
                 self.interrupt_at_next_instruction(store)
             }
             DebugEvent::EpochYield => None,
-            // A WASI function failing inside the shim fails the program's
-            // call too: that event is the stop. (Not asked at a trap: at a
-            // stack overflow the innermost frame cannot be read.)
-            DebugEvent::HostcallError(_) if in_the_shim(store) => None,
             DebugEvent::Trap(trap) => Some(Stop::Trap(trap.to_string())),
             // `proc_exit` and `wasi:cli/exit` unwind as host errors; they
             // end the program normally and are not worth a stop.
@@ -368,11 +360,6 @@ impl<T> Handler<T> {
         mailbox.set_mode(Mode::Interrupt);
         None
     }
-}
-
-/// Whether the innermost frame is the WASI shim's (see `record`).
-fn in_the_shim<T>(store: &mut StoreContextMut<'_, T>) -> bool {
-    innermost(store).is_some_and(|here| is_shim(&here.module))
 }
 
 /// Enters or leaves Wasmtime's single-step mode from inside the handler,

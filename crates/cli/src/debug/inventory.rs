@@ -8,7 +8,6 @@ use wasmtime::{AsContextMut, Instance, Module};
 
 use super::execution::{Execution, Failure};
 use super::frames::Paused;
-use crate::record::is_shim;
 
 /// The debugger's view of the program's modules and instances.
 pub struct Inventory {
@@ -73,10 +72,7 @@ impl Inventory {
                 .into_iter()
                 .filter(|instance| {
                     newest.is_none_or(|newest| instance.debug_index_in_store() > newest)
-                        && !is_shim(instance.module(&paused.store))
                 })
-                .collect::<Vec<_>>()
-                .into_iter()
                 .map(|instance| {
                     let module = instance.module(&paused.store).clone();
                     let sizes = index_space_sizes(paused, &instance);
@@ -85,7 +81,7 @@ impl Inventory {
                 .collect();
             Ok::<_, Failure>((modules, new_instances))
         })?;
-        for module in modules.iter().filter(|module| !is_shim(module)) {
+        for module in &modules {
             self.module_index(module);
         }
         for (instance, module, (memories, globals, tables, functions)) in new_instances {

@@ -10,7 +10,7 @@ mod recording;
 
 pub use call::Call;
 pub use file::{End, Header, RecordFile, Writer};
-pub use preview1::{Recorded, is_shim};
+pub use preview1::Recorded;
 pub use recording::{DEFAULT_CAP, Diverged, Recording};
 
 use anyhow::Result;

@@ -6,22 +6,30 @@
 //! bytes and returns the same results, and the host is never touched: no
 //! file is read or written twice, no clock read, nothing printed again.
 //!
+//! A wrapper is typed (no `Val` arrays) and calls Wasmtime's own preview 1
+//! function (`wasi_snapshot_preview1::NAME`, which `add_to_linker_async`
+//! links) directly, on a view of the program's memory: the call runs no
+//! Wasm, so it costs no fuel, live or replayed.
+//!
 //! What a function writes is known from its signature (`outputs`): a
 //! pointer argument and a fixed size, a buffer, the buffers of an iovec
 //! list filled up to the count the call returns. What is written there is
 //! recorded after the call (the bytes before it are the same in a replay,
 //! which runs the same code), so an output region may be wider than what
-//! the call changed. A function this table does not know is recorded by
-//! comparing all of memory before and after the call: slow, but exact.
+//! the call changed. `args_get` and `environ_get`, whose writes the table
+//! does not describe, are recorded by comparing all of memory before and
+//! after the call: slow, but exact, and once a run.
 
 use std::sync::Arc;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use std::io::Write;
 
-use wasmtime::{Caller, Engine, Extern, Func, Linker, Memory, Store, Val, ValType};
+use wasmtime::{AsContextMut, Caller, Engine, Linker, Memory};
 use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p1::wasi_snapshot_preview1::{self as real, WasiSnapshotPreview1 as _};
 use wasmtime_wasi::{I32Exit, WasiCtxBuilder, WasiCtxView, WasiView};
+use wiggle::GuestMemory;
 
 use super::call::{Call, Outcome};
 use super::preview2::ShownStreams;
@@ -30,24 +38,11 @@ use crate::run::Guest;
 
 const MODULE: &str = "wasi_snapshot_preview1";
 
-/// The shim's name (in its name section), which hides it from the debugger.
-const SHIM: &str = "wasmdebug-wasi-shim";
-
-/// Whether `module` is the shim that forwards recorded calls, which no
-/// debugger sees: not in the module list, not in a backtrace, no stop in it.
-pub fn is_shim(module: &wasmtime::Module) -> bool {
-    module.name() == Some(SHIM)
-}
-
 /// The debuggee's store data: its WASI context, and its side of the
 /// recording.
 pub struct Recorded {
     wasi: WasiP1Ctx,
     tape: Tape,
-    /// The real WASI functions in this store, through the shim, by the
-    /// index `Functions` gives them; empty until the first call, and in a
-    /// replay, which never calls them.
-    originals: Arc<[Func]>,
     /// The program's memory, found at the first call that needs it (a
     /// lookup by name costs more than some calls).
     memory: Option<Memory>,
@@ -62,7 +57,6 @@ impl Recorded {
         Recorded {
             wasi,
             tape: recording.map_or(Tape::Off, Tape::Record),
-            originals: Arc::from([]),
             memory: None,
             shown_streams: ShownStreams::default(),
         }
@@ -98,7 +92,6 @@ impl Recorded {
                 next: 0,
                 shown,
             },
-            originals: Arc::from([]),
             memory: None,
             shown_streams: ShownStreams::default(),
         }
@@ -124,20 +117,125 @@ impl Guest for Recorded {
     }
 }
 
-/// The names of the preview 1 functions, in a fixed order: a recorded
-/// call names its function by index here.
-struct Functions {
-    names: Vec<&'static str>,
-    /// The real functions, for the shim to import.
-    real: Linker<Recorded>,
-    shim: wasmtime::Module,
+/// Every preview 1 function, with its parameters' Wasm types and whether
+/// WASI's implementation is `async`; sorted by name, which is the index a
+/// recorded call names its function with (the recording file's `names`).
+/// The compiler checks each signature against WASI's own function.
+macro_rules! preview1 {
+    ($then:ident) => {
+        $then! {
+            args_get(argv: i32, buf: i32) sync;
+            args_sizes_get(count: i32, size: i32) sync;
+            clock_res_get(id: i32, resolution: i32) sync;
+            clock_time_get(id: i32, precision: i64, time: i32) sync;
+            environ_get(environ: i32, buf: i32) sync;
+            environ_sizes_get(count: i32, size: i32) sync;
+            fd_advise(fd: i32, offset: i64, len: i64, advice: i32) async;
+            fd_allocate(fd: i32, offset: i64, len: i64) sync;
+            fd_close(fd: i32) async;
+            fd_datasync(fd: i32) async;
+            fd_fdstat_get(fd: i32, stat: i32) async;
+            fd_fdstat_set_flags(fd: i32, flags: i32) sync;
+            fd_fdstat_set_rights(fd: i32, base: i64, inheriting: i64) sync;
+            fd_filestat_get(fd: i32, stat: i32) async;
+            fd_filestat_set_size(fd: i32, size: i64) async;
+            fd_filestat_set_times(fd: i32, atim: i64, mtim: i64, flags: i32) async;
+            fd_pread(fd: i32, iovs: i32, count: i32, offset: i64, read: i32) async;
+            fd_prestat_dir_name(fd: i32, path: i32, len: i32) sync;
+            fd_prestat_get(fd: i32, prestat: i32) sync;
+            fd_pwrite(fd: i32, iovs: i32, count: i32, offset: i64, written: i32) async;
+            fd_read(fd: i32, iovs: i32, count: i32, read: i32) async;
+            fd_readdir(fd: i32, buf: i32, len: i32, cookie: i64, used: i32) async;
+            fd_renumber(fd: i32, to: i32) async;
+            fd_seek(fd: i32, offset: i64, whence: i32, position: i32) async;
+            fd_sync(fd: i32) async;
+            fd_tell(fd: i32, position: i32) sync;
+            fd_write(fd: i32, iovs: i32, count: i32, written: i32) async;
+            path_create_directory(fd: i32, path: i32, len: i32) async;
+            path_filestat_get(fd: i32, flags: i32, path: i32, len: i32, stat: i32) async;
+            path_filestat_set_times(
+                fd: i32, flags: i32, path: i32, len: i32, atim: i64, mtim: i64, fst: i32
+            ) async;
+            path_link(
+                fd: i32, flags: i32, path: i32, len: i32, to_fd: i32, to_path: i32, to_len: i32
+            ) async;
+            path_open(
+                fd: i32, dirflags: i32, path: i32, len: i32, oflags: i32, base: i64,
+                inheriting: i64, fdflags: i32, opened: i32
+            ) async;
+            path_readlink(fd: i32, path: i32, len: i32, buf: i32, buf_len: i32, used: i32) async;
+            path_remove_directory(fd: i32, path: i32, len: i32) async;
+            path_rename(
+                fd: i32, path: i32, len: i32, to_fd: i32, to_path: i32, to_len: i32
+            ) async;
+            path_symlink(path: i32, len: i32, fd: i32, to_path: i32, to_len: i32) async;
+            path_unlink_file(fd: i32, path: i32, len: i32) async;
+            poll_oneoff(subscriptions: i32, events: i32, count: i32, used: i32) async;
+            proc_exit(status: i32) sync;
+            proc_raise(signal: i32) sync;
+            random_get(buf: i32, len: i32) sync;
+            sched_yield() sync;
+            sock_accept(fd: i32, flags: i32, accepted: i32) sync;
+            sock_recv(fd: i32, iovs: i32, count: i32, flags: i32, used: i32, out_flags: i32) sync;
+            sock_send(fd: i32, iovs: i32, count: i32, flags: i32, used: i32) sync;
+            sock_shutdown(fd: i32, how: i32) sync;
+        }
+    };
 }
+
+macro_rules! names {
+    ($($name:ident($($arg:ident: $ty:ty),* $(,)?) $kind:tt;)*) => {
+        &[$(stringify!($name)),*]
+    };
+}
+
+/// The functions' names, by the index a recorded call names them with.
+const NAMES: &[&str] = preview1!(names);
 
 /// A module linker whose preview 1 functions are the recording wrappers,
 /// and the functions' names, by the index a recorded call names them with.
 pub fn linker(engine: &Engine) -> Result<(Linker<Recorded>, Vec<&'static str>)> {
-    Functions::linker(engine)
+    let mut linker = Linker::new(engine);
+    macro_rules! wrap {
+        ($($name:ident($($arg:ident: $ty:ty),* $(,)?) $kind:tt;)*) => {$(
+            let function = Function::named(stringify!($name));
+            linker.func_wrap_async(
+                MODULE,
+                stringify!($name),
+                move |mut caller: Caller<'_, Recorded>, ($($arg,)*): ($($ty,)*)| {
+                    Box::new(async move {
+                        let args = [$(i64::from($arg)),*];
+                        let live = match function.before(&mut caller, &args)? {
+                            Before::Replayed(results) => return Ok(Results::of(&results)),
+                            Before::Live(live) => live,
+                        };
+                        let fuel = caller.as_context_mut().hostcall_fuel();
+                        let (data, store) = live.memory.data_and_store_mut(&mut caller);
+                        store.wasi.set_hostcall_fuel(fuel);
+                        let mut memory = GuestMemory::Unshared(data);
+                        let returned = real_call!(
+                            $kind real::$name(&mut store.wasi, &mut memory $(, $arg)*)
+                        );
+                        function.after(&mut caller, live, &args, returned)
+                    })
+                },
+            )?;
+        )*};
+    }
+    preview1!(wrap);
+    Ok((linker, NAMES.to_vec()))
 }
+
+/// WASI's function called, awaited if it is `async`.
+macro_rules! real_call {
+    (async $call:expr) => {
+        $call.await
+    };
+    (sync $call:expr) => {
+        $call
+    };
+}
+use real_call;
 
 /// A module linker with WASI's own preview 1 functions, for a program
 /// whose calls are neither recorded nor replayed (time travel off).
@@ -147,224 +245,151 @@ pub fn plain_linker(engine: &Engine) -> Result<Linker<Recorded>> {
     Ok(linker)
 }
 
-impl Functions {
-    fn linker(engine: &Engine) -> Result<(Linker<Recorded>, Vec<&'static str>)> {
-        let mut real = Linker::new(engine);
-        wasmtime_wasi::p1::add_to_linker_async(&mut real, |data: &mut Recorded| &mut data.wasi)?;
-        // The function types come from the real definitions, read in a
-        // scratch store.
-        let mut scratch = Store::new(engine, Recorded::replay(Recording::new(0), false));
-        let mut funcs = Vec::new();
-        for (module, name, item) in real.iter(&mut scratch) {
-            if let (MODULE, Extern::Func(func)) = (module, item) {
-                funcs.push((leak_name(name), func));
-            }
-        }
-        // The linker's order is a hash map's: sorted, every linker numbers
-        // the functions alike.
-        funcs.sort_by_key(|(name, _)| *name);
-        let defined: Vec<_> = funcs
-            .into_iter()
-            .map(|(name, func)| (name, func.ty(&scratch)))
-            .collect();
-        let names: Vec<&'static str> = defined.iter().map(|(name, _)| *name).collect();
-        let shim = wasmtime::Module::new(engine, shim_text(&defined))
-            .map_err(anyhow::Error::from)
-            .context("cannot compile the WASI shim")?;
-        let functions = Arc::new(Functions {
-            names: names.clone(),
-            real,
-            shim,
-        });
-        let mut linker = Linker::new(engine);
-        for (index, (name, ty)) in defined.into_iter().enumerate() {
-            let wrapped = Arc::new(Wrapped {
-                index: index as u16,
-                outputs: outputs(name),
-                results: ty.results().collect(),
-                functions: functions.clone(),
-            });
-            linker.func_new_async(MODULE, name, ty, move |caller, params, results| {
-                let wrapped = wrapped.clone();
-                Box::new(async move { call(caller, &wrapped, params, results).await })
-            })?;
-        }
-        Ok((linker, names))
+/// What a function's results are in Wasm: an errno, or nothing
+/// (`proc_exit`); recorded as integers.
+trait Results: Sized {
+    fn of(recorded: &[i64]) -> Self;
+    fn recorded(&self) -> Box<[i64]>;
+}
+
+impl Results for i32 {
+    fn of(recorded: &[i64]) -> i32 {
+        recorded.first().map_or(0, |errno| *errno as i32)
     }
 
-    /// The real functions, through this store's shim, instantiated at the
-    /// first call.
-    async fn originals(&self, caller: &mut Caller<'_, Recorded>) -> wasmtime::Result<Arc<[Func]>> {
-        if !caller.data().originals.is_empty() {
-            return Ok(caller.data().originals.clone());
-        }
-        let Some(memory) = program_memory(caller) else {
-            wasmtime::bail!("the program exports no memory for WASI to use");
-        };
-        let mut linker = self.real.clone();
-        linker.define(&*caller, "program", "memory", memory)?;
-        let shim = linker.instantiate_async(&mut *caller, &self.shim).await?;
-        let mut originals = Vec::with_capacity(self.names.len());
-        for index in 0..self.names.len() {
-            match shim.get_func(&mut *caller, &index.to_string()) {
-                Some(func) => originals.push(func),
-                None => wasmtime::bail!("the WASI shim lacks function {index}"),
-            }
-        }
-        let originals: Arc<[Func]> = originals.into();
-        caller.data_mut().originals = originals.clone();
-        Ok(originals)
-    }
-
-    fn name(&self, index: u16) -> &'static str {
-        self.names.get(usize::from(index)).copied().unwrap_or("?")
+    fn recorded(&self) -> Box<[i64]> {
+        Box::new([i64::from(*self)])
     }
 }
 
-/// A name the linker lends for the duration of a borrow, kept for the
-/// process: there are fewer than fifty, read once per engine.
-fn leak_name(name: &str) -> &'static str {
-    Box::leak(name.to_string().into_boxed_str())
-}
+impl Results for () {
+    fn of(_: &[i64]) {}
 
-/// The shim's text: it imports the program's memory and every real
-/// function, exports the memory, and exports function `I` forwarding to
-/// real function `I`.
-fn shim_text(functions: &[(&str, wasmtime::FuncType)]) -> String {
-    let types =
-        |ty: Vec<wasmtime::ValType>| -> String { ty.iter().map(|ty| format!(" {ty}")).collect() };
-    let mut text = format!("(module ${SHIM}\n  (import \"program\" \"memory\" (memory 0))\n");
-    for (index, (name, ty)) in functions.iter().enumerate() {
-        text += &format!(
-            "  (import \"{MODULE}\" \"{name}\" (func $f{index} (param{}) (result{})))\n",
-            types(ty.params().collect()),
-            types(ty.results().collect()),
-        );
+    fn recorded(&self) -> Box<[i64]> {
+        Box::new([])
     }
-    text += "  (export \"memory\" (memory 0))\n";
-    for (index, (_, ty)) in functions.iter().enumerate() {
-        let gets: String = (0..ty.params().len())
-            .map(|i| format!(" local.get {i}"))
-            .collect();
-        text += &format!(
-            "  (func (export \"{index}\") (param{}) (result{}){gets} call $f{index})\n",
-            types(ty.params().collect()),
-            types(ty.results().collect()),
-        );
-    }
-    text + ")"
 }
 
 /// What a wrapper knows of the function it wraps.
-struct Wrapped {
-    /// Its index in `functions.names`.
+#[derive(Clone, Copy)]
+struct Function {
+    /// Its index in `NAMES`.
     index: u16,
     outputs: &'static [Output],
-    /// Its result types (the result slots Wasmtime hands over are untyped
-    /// placeholders).
-    results: Vec<ValType>,
-    functions: Arc<Functions>,
 }
 
-/// One call of a wrapper: the recorded answer in a replay, else the real
-/// function's, recorded if the store records. Either way the call costs no
-/// fuel (see the module's comment).
-async fn call(
-    mut caller: Caller<'_, Recorded>,
-    wrapped: &Wrapped,
-    params: &[Val],
-    results: &mut [Val],
-) -> wasmtime::Result<()> {
-    // No fuel is counted without time travel (`-D time-travel=n`).
-    let clock = caller.get_fuel().ok();
-    let answered = answer(&mut caller, wrapped, params, results).await;
-    if let Some(clock) = clock {
-        caller.set_fuel(clock)?;
+/// A wrapper's call before WASI is called: answered from the recording,
+/// or to be made live.
+enum Before {
+    Replayed(Box<[i64]>),
+    Live(Live),
+}
+
+/// A live call under way.
+struct Live {
+    memory: Memory,
+    /// Where the call goes, if the store records.
+    recording: Option<Arc<Recording>>,
+    /// All of memory before the call, for a function whose writes are not
+    /// known (`Output::Changes`).
+    before: Option<Vec<u8>>,
+}
+
+impl Function {
+    fn named(name: &str) -> Function {
+        let index = NAMES.iter().position(|known| *known == name);
+        Function {
+            index: index.unwrap_or(usize::from(u16::MAX)) as u16,
+            outputs: outputs(name),
+        }
     }
-    answered
+
+    /// The recorded answer in a replay (its writes done), or what a live
+    /// call needs.
+    fn before(&self, caller: &mut Caller<'_, Recorded>, args: &[i64]) -> wasmtime::Result<Before> {
+        let recording = match &mut caller.data_mut().tape {
+            Tape::Off => None,
+            Tape::Record(recording) => Some(recording.clone()),
+            Tape::Replay {
+                recording,
+                next,
+                shown,
+            } => {
+                let shown = *shown;
+                let answer = Tape::replay(recording, next, self.index, args, name, |call| {
+                    replay_outcome(&call.outcome)
+                });
+                let (results, writes) = match answer {
+                    Ok(Replayed::Returned(results, writes)) => (results, writes),
+                    Ok(Replayed::Exited(status)) => {
+                        return Err(wasmtime::Error::new(I32Exit(status)));
+                    }
+                    Ok(Replayed::Failed(message)) => return Err(wasmtime::Error::msg(message)),
+                    Err(diverged) => return Err(wasmtime::Error::new(diverged)),
+                };
+                write_back(caller, &writes)?;
+                // Only what a successful write wrote (errno 0).
+                if shown && name(self.index) == "fd_write" && results.first() == Some(&0) {
+                    show_output(caller, args);
+                }
+                return Ok(Before::Replayed(results));
+            }
+        };
+        let Some(memory) = program_memory(caller) else {
+            wasmtime::bail!("the program exports no memory for WASI to use");
+        };
+        let before = match (&recording, self.outputs) {
+            (Some(_), [Output::Changes]) => Some(memory.data(&*caller).to_vec()),
+            _ => None,
+        };
+        Ok(Before::Live(Live {
+            memory,
+            recording,
+            before,
+        }))
+    }
+
+    /// Records what the live call did, if the store records, and hands
+    /// its results on.
+    fn after<R: Results>(
+        &self,
+        caller: &mut Caller<'_, Recorded>,
+        live: Live,
+        args: &[i64],
+        returned: wasmtime::Result<R>,
+    ) -> wasmtime::Result<R> {
+        let Some(recording) = live.recording else {
+            return returned;
+        };
+        let outcome = match &returned {
+            Ok(results) => {
+                let data = live.memory.data(&*caller);
+                let writes = match live.before {
+                    Some(before) => changes(&before, data),
+                    None => output_regions(data, self.outputs, args),
+                };
+                Outcome::Returned {
+                    results: results.recorded(),
+                    writes: writes.into(),
+                }
+            }
+            Err(error) => match error.downcast_ref::<I32Exit>() {
+                Some(exit) => Outcome::Exited(exit.0),
+                None => Outcome::Failed(format!("{error:#}")),
+            },
+        };
+        recording.append(Call {
+            function: self.index,
+            params: args.into(),
+            outcome,
+        });
+        returned
+    }
 }
 
-async fn answer(
-    caller: &mut Caller<'_, Recorded>,
-    wrapped: &Wrapped,
-    params: &[Val],
-    results: &mut [Val],
-) -> wasmtime::Result<()> {
-    let Wrapped { index, outputs, .. } = *wrapped;
-    let functions = &*wrapped.functions;
-    let args: Box<[i64]> = params.iter().map(integer).collect();
-    let recording = match &mut caller.data_mut().tape {
-        Tape::Off => None,
-        Tape::Record(recording) => Some(recording.clone()),
-        Tape::Replay {
-            recording,
-            next,
-            shown,
-        } => {
-            let (recording, shown) = (recording.clone(), *shown);
-            let answer = Tape::replay(
-                &recording,
-                next,
-                index,
-                &args,
-                |index| functions.name(index),
-                |call| replay_outcome(&call.outcome),
-            );
-            let (results_seen, writes) = match answer {
-                Ok(Replayed::Returned(results_seen, writes)) => (results_seen, writes),
-                Ok(Replayed::Exited(status)) => return Err(wasmtime::Error::new(I32Exit(status))),
-                Ok(Replayed::Failed(message)) => return Err(wasmtime::Error::msg(message)),
-                Err(diverged) => return Err(wasmtime::Error::new(diverged)),
-            };
-            write_back(caller, &writes)?;
-            for ((slot, ty), value) in results
-                .iter_mut()
-                .zip(&wrapped.results)
-                .zip(&results_seen[..])
-            {
-                *slot = value_of(ty, *value);
-            }
-            // Only what a successful write wrote (errno 0).
-            if shown && functions.name(index) == "fd_write" && results_seen.first() == Some(&0) {
-                show_output(caller, &args);
-            }
-            return Ok(());
-        }
-    };
-    let originals = functions.originals(caller).await?;
-    let Some(original) = originals.get(usize::from(index)) else {
-        wasmtime::bail!("the WASI shim has no function {index}");
-    };
-    let Some(recording) = recording else {
-        return original.call_async(&mut *caller, params, results).await;
-    };
-    let before = match outputs {
-        [Output::Changes] => memory(caller).map(|data| data.to_vec()),
-        _ => None,
-    };
-    let called = original.call_async(&mut *caller, params, results).await;
-    let outcome = match &called {
-        Ok(()) => {
-            let writes = match before {
-                Some(before) => changes(&before, memory(caller).unwrap_or_default()),
-                None => output_regions(caller, outputs, &args),
-            };
-            Outcome::Returned {
-                results: results.iter().map(integer).collect(),
-                writes: writes.into(),
-            }
-        }
-        Err(error) => match error.downcast_ref::<I32Exit>() {
-            Some(exit) => Outcome::Exited(exit.0),
-            None => Outcome::Failed(format!("{error:#}")),
-        },
-    };
-    recording.append(Call {
-        function: index,
-        params: args,
-        outcome,
-    });
-    called
+/// The name of function `index`, for messages.
+fn name(index: u16) -> &'static str {
+    NAMES.get(usize::from(index)).copied().unwrap_or("?")
 }
 
 enum Replayed {
@@ -383,24 +408,6 @@ fn replay_outcome(outcome: &Outcome) -> Replayed {
         Outcome::Answered(_) => {
             Replayed::Failed("the recording answers this call as a component's".to_string())
         }
-    }
-}
-
-/// A preview 1 value (all are integers) as recorded.
-fn integer(value: &Val) -> i64 {
-    match value {
-        Val::I32(value) => i64::from(*value),
-        Val::I64(value) => *value,
-        _ => 0,
-    }
-}
-
-/// A recorded integer as a value of type `ty` (preview 1 has only i32
-/// and i64).
-fn value_of(ty: &ValType, value: i64) -> Val {
-    match ty {
-        ValType::I64 => Val::I64(value),
-        _ => Val::I32(value as i32),
     }
 }
 
@@ -615,21 +622,13 @@ fn outputs(name: &str) -> &'static [Output] {
             Fixed { at: 5, len: 2 },
         ],
         "sock_send" => &[Fixed { at: 4, len: 4 }],
-        // `args_get` and `environ_get` (once per run), and any function
-        // added after this table was written.
+        // `args_get` and `environ_get` (once per run).
         _ => &[Changes],
     }
 }
 
 /// The bytes of `outputs` after a call with `args`: (address, bytes).
-fn output_regions(
-    caller: &mut Caller<'_, Recorded>,
-    outputs: &[Output],
-    args: &[i64],
-) -> Vec<(u32, Box<[u8]>)> {
-    let Some(data) = memory(caller) else {
-        return Vec::new();
-    };
+fn output_regions(data: &[u8], outputs: &[Output], args: &[i64]) -> Vec<(u32, Box<[u8]>)> {
     let arg = |index: usize| args.get(index).map_or(0, |value| *value as u32);
     let u32_at = |address: u32| u32_in(data, address);
     let mut regions: Vec<(u32, u32)> = Vec::new();
@@ -686,6 +685,30 @@ fn changes(before: &[u8], after: &[u8]) -> Vec<(u32, Box<[u8]>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wrappers_are_wasis_functions_in_the_recorded_order() {
+        let engine = Engine::default();
+        let mut real = Linker::<Recorded>::new(&engine);
+        wasmtime_wasi::p1::add_to_linker_async(&mut real, |data: &mut Recorded| &mut data.wasi)
+            .unwrap();
+        let mut store = wasmtime::Store::new(&engine, Recorded::replay(Recording::new(0), false));
+        let functions: Vec<(String, wasmtime::Extern)> = real
+            .iter(&mut store)
+            .map(|(_, name, item)| (name.to_string(), item))
+            .collect();
+        let mut names: Vec<&str> = functions.iter().map(|(name, _)| name.as_str()).collect();
+        // A recording names functions by their index in the sorted names.
+        names.sort();
+        assert_eq!(names, NAMES);
+        let (wrappers, _) = linker(&engine).unwrap();
+        for (name, item) in &functions {
+            let wrapper = wrappers.get(&mut store, MODULE, name).unwrap();
+            let (real, wrapper) = (item.ty(&store), wrapper.ty(&store));
+            let (real, wrapper) = (real.unwrap_func(), wrapper.unwrap_func());
+            assert!(wasmtime::FuncType::eq(real, wrapper), "{name}");
+        }
+    }
 
     #[test]
     fn changes_are_the_runs_that_differ() {
