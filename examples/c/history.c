@@ -10,6 +10,8 @@
  *                         but calls the host often), prints the last reading
  *   history writers       `total` written by add, then scale, then add
  *   history crash         `total` corrupted, then a trap that reads it
+ *   history floats N      N rounds of floating-point arithmetic and no host
+ *                         call (what canonicalizing NaNs costs a recording)
  *
  * Lines ending in a MARK comment are located by tests with grep; keep the
  * comments on the lines they name.
@@ -92,6 +94,16 @@ static int clock_often(int times) {
     return 0;
 }
 
+static int floats(int rounds) {
+    double x = 0.5, sum = 0.0;
+    for (int i = 0; i < rounds; i++) {
+        x = 1.0 / (1.0 + x) + 0.25 * x;
+        sum += x * x - x / 3.0;
+    }
+    printf("floats: %.6f\n", sum);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "writers";
     if (strcmp(mode, "inputs") == 0 && argc > 2) {
@@ -104,12 +116,15 @@ int main(int argc, char **argv) {
     if (strcmp(mode, "clock") == 0 && argc > 2) {
         return clock_often(atoi(argv[2]));
     }
+    if (strcmp(mode, "floats") == 0 && argc > 2) {
+        return floats(atoi(argv[2]));
+    }
     if (strcmp(mode, "writers") == 0) {
         return writers();
     }
     if (strcmp(mode, "crash") == 0) {
         return crash();
     }
-    printf("usage: history [inputs FILE [crash] | clock N | writers | crash]\n");
+    printf("usage: history [inputs FILE [crash] | clock N | writers | crash | floats N]\n");
     return 2;
 }
