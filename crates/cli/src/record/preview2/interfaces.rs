@@ -597,7 +597,7 @@ impl cli::stdout::Host for P2<'_> {
         let stream = self.stream(Function::stdout_get_stdout, |cli| {
             cli::stdout::Host::get_stdout(cli)
         })?;
-        self.shown.stdout = Some(stream.rep());
+        self.shown.stdout.push(stream.rep());
         Ok(stream)
     }
 }
@@ -607,7 +607,7 @@ impl cli::stderr::Host for P2<'_> {
         let stream = self.stream(Function::stderr_get_stderr, |cli| {
             cli::stderr::Host::get_stderr(cli)
         })?;
-        self.shown.stderr = Some(stream.rep());
+        self.shown.stderr.push(stream.rep());
         Ok(stream)
     }
 }

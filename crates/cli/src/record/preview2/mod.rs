@@ -34,21 +34,19 @@ pub fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<Recorded>> {
 }
 
 /// The component's stdout and stderr streams in a replay that shows them
-/// (by their numbers), to print what the program writes there.
+/// (by their numbers: a program may get either more than once), to print
+/// what the program writes there.
 #[derive(Default)]
 pub struct ShownStreams {
-    stdout: Option<u32>,
-    stderr: Option<u32>,
+    stdout: Vec<u32>,
+    stderr: Vec<u32>,
 }
 
 impl ShownStreams {
     /// A dropped stream's number, which the host may give another stream.
     fn forget(&mut self, rep: u32) {
-        for shown in [&mut self.stdout, &mut self.stderr] {
-            if *shown == Some(rep) {
-                *shown = None;
-            }
-        }
+        self.stdout.retain(|shown| *shown != rep);
+        self.stderr.retain(|shown| *shown != rep);
     }
 }
 
@@ -128,9 +126,9 @@ impl P2<'_> {
             return;
         }
         // Output shown as the program wrote it: a failed print is not its.
-        if Some(stream.rep()) == self.shown.stdout {
+        if self.shown.stdout.contains(&stream.rep()) {
             let _ = std::io::stdout().write_all(contents);
-        } else if Some(stream.rep()) == self.shown.stderr {
+        } else if self.shown.stderr.contains(&stream.rep()) {
             let _ = std::io::stderr().write_all(contents);
         }
     }
