@@ -353,12 +353,12 @@ impl Function {
             Ok(results) => {
                 let data = live.memory.data(&*caller);
                 let writes = match live.before {
-                    Some(before) => changes(&before, data),
+                    Some(before) => changes(&before, data).into(),
                     None => output_regions(data, self.outputs, args),
                 };
                 Outcome::Returned {
                     results: results.recorded(),
-                    writes: writes.into(),
+                    writes,
                 }
             }
             Err(error) => match error.downcast_ref::<I32Exit>() {
@@ -613,40 +613,40 @@ fn outputs(name: &str) -> &'static [Output] {
 }
 
 /// The bytes of `outputs` after a call with `args`: (address, bytes).
-fn output_regions(data: &[u8], outputs: &[Output], args: &[i64]) -> Vec<(u32, Box<[u8]>)> {
+fn output_regions(data: &[u8], outputs: &[Output], args: &[i64]) -> Box<[(u32, Box<[u8]>)]> {
     let arg = |index: usize| args.get(index).map_or(0, |value| *value as u32);
     let u32_at = |address: u32| u32_in(data, address);
-    let mut regions: Vec<(u32, u32)> = Vec::new();
+    // At most one region an output but for iovecs: most calls allocate
+    // only the list and its bytes.
+    let mut regions = Vec::with_capacity(outputs.len());
+    let mut copy = |address: u32, length: u32| {
+        let start = address as usize;
+        let Some(end) = start.checked_add(length as usize) else {
+            return;
+        };
+        if let Some(bytes) = data.get(start..end) {
+            regions.push((address, Box::from(bytes)));
+        }
+    };
     for output in outputs {
         match *output {
-            Output::Fixed { at, len } => regions.push((arg(at), len)),
-            Output::Buffer { at, len } => regions.push((arg(at), arg(len))),
-            Output::Used { at, len, used } => {
-                regions.push((arg(at), u32_at(arg(used)).min(arg(len))))
-            }
+            Output::Fixed { at, len } => copy(arg(at), len),
+            Output::Buffer { at, len } => copy(arg(at), arg(len)),
+            Output::Used { at, len, used } => copy(arg(at), u32_at(arg(used)).min(arg(len))),
             Output::Iovecs { iovs, count, used } => {
-                regions.extend(iovec_buffers(
-                    data,
-                    arg(iovs),
-                    arg(count),
-                    u32_at(arg(used)),
-                ));
+                let buffers = iovec_buffers(data, arg(iovs), arg(count), u32_at(arg(used)));
+                for (address, length) in buffers {
+                    copy(address, length);
+                }
             }
             Output::Events { at, max, used } => {
                 let events = u32_at(arg(used)).min(arg(max));
-                regions.push((arg(at), events.saturating_mul(32)));
+                copy(arg(at), events.saturating_mul(32));
             }
             Output::Changes => {}
         }
     }
-    regions
-        .into_iter()
-        .filter_map(|(address, length)| {
-            let start = address as usize;
-            let bytes = data.get(start..start.checked_add(length as usize)?)?;
-            Some((address, Box::from(bytes)))
-        })
-        .collect()
+    regions.into()
 }
 
 /// The runs of bytes that differ between `before` and `after`.
