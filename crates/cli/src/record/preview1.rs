@@ -16,9 +16,9 @@
 //! list filled up to the count the call returns. What is written there is
 //! recorded after the call (the bytes before it are the same in a replay,
 //! which runs the same code), so an output region may be wider than what
-//! the call changed. `args_get` and `environ_get`, whose writes the table
-//! does not describe, are recorded by comparing all of memory before and
-//! after the call: slow, but exact, and once a run.
+//! the call changed. `args_get` and `environ_get` write as many pointers
+//! and bytes as their `_sizes_get` functions say, which a wrapper asks
+//! WASI on a scratch memory of its own.
 
 use std::sync::Arc;
 
@@ -278,9 +278,6 @@ struct Live {
     memory: Memory,
     /// Where the call goes, if the store records.
     recording: Option<Arc<Recording>>,
-    /// All of memory before the call, for a function whose writes are not
-    /// known (`Output::Changes`).
-    before: Option<Vec<u8>>,
 }
 
 impl Function {
@@ -326,15 +323,7 @@ impl Function {
         let Some(memory) = program_memory(caller) else {
             wasmtime::bail!("the program exports no memory for WASI to use");
         };
-        let before = match (&recording, self.outputs) {
-            (Some(_), [Output::Changes]) => Some(memory.data(&*caller).to_vec()),
-            _ => None,
-        };
-        Ok(Before::Live(Live {
-            memory,
-            recording,
-            before,
-        }))
+        Ok(Before::Live(Live { memory, recording }))
     }
 
     /// Records what the live call did, if the store records, and hands
@@ -351,14 +340,14 @@ impl Function {
         };
         let outcome = match &returned {
             Ok(results) => {
+                let strings = self.outputs.iter().find_map(|output| match output {
+                    Output::Strings { sizes, .. } => string_sizes(caller.data_mut(), *sizes),
+                    _ => None,
+                });
                 let data = live.memory.data(&*caller);
-                let writes = match live.before {
-                    Some(before) => changes(&before, data).into(),
-                    None => output_regions(data, self.outputs, args),
-                };
                 Outcome::Returned {
                     results: results.recorded(),
-                    writes,
+                    writes: output_regions(data, self.outputs, args, strings),
                 }
             }
             Err(error) => match error.downcast_ref::<I32Exit>() {
@@ -511,8 +500,40 @@ enum Output {
     /// `poll_oneoff`'s events, 32 bytes each: as many as the u32 at the
     /// pointer in argument `used` says, at most argument `max`.
     Events { at: usize, max: usize, used: usize },
-    /// Not known: every byte the call changed.
-    Changes,
+    /// `args_get`'s or `environ_get`'s: the pointers at argument `list`
+    /// and the strings at argument `buf`, as many and as long as `sizes`
+    /// says.
+    Strings {
+        list: usize,
+        buf: usize,
+        sizes: Sizes,
+    },
+    /// All of memory, for a function this table does not describe (a test
+    /// checks that there is none).
+    All,
+}
+
+/// The function that says how many strings `Output::Strings` wrote, and
+/// their length in all.
+#[derive(Clone, Copy, Debug)]
+enum Sizes {
+    Args,
+    Environ,
+}
+
+/// How many strings and bytes `args_get` or `environ_get` writes, asked of
+/// WASI itself with a scratch memory for the answer; `None` if it fails.
+fn string_sizes(data: &mut Recorded, sizes: Sizes) -> Option<(u32, u32)> {
+    let mut scratch = [0u8; 8];
+    let mut memory = GuestMemory::Unshared(&mut scratch);
+    let errno = match sizes {
+        Sizes::Args => real::args_sizes_get(&mut data.wasi, &mut memory, 0, 4),
+        Sizes::Environ => real::environ_sizes_get(&mut data.wasi, &mut memory, 0, 4),
+    };
+    match errno {
+        Ok(0) => Some((u32_in(&scratch, 0), u32_in(&scratch, 4))),
+        _ => None,
+    }
 }
 
 /// What each preview 1 function writes (the witx signatures).
@@ -607,21 +628,37 @@ fn outputs(name: &str) -> &'static [Output] {
             Fixed { at: 5, len: 2 },
         ],
         "sock_send" => &[Fixed { at: 4, len: 4 }],
-        // `args_get` and `environ_get` (once per run).
-        _ => &[Changes],
+        "args_get" => &[Strings {
+            list: 0,
+            buf: 1,
+            sizes: Sizes::Args,
+        }],
+        "environ_get" => &[Strings {
+            list: 0,
+            buf: 1,
+            sizes: Sizes::Environ,
+        }],
+        _ => &[All],
     }
 }
 
 /// The bytes of `outputs` after a call with `args`: (address, bytes).
-fn output_regions(data: &[u8], outputs: &[Output], args: &[i64]) -> Box<[(u32, Box<[u8]>)]> {
+/// `strings` is what `Output::Strings` wrote (`string_sizes`); without it,
+/// all of memory is taken.
+fn output_regions(
+    data: &[u8],
+    outputs: &[Output],
+    args: &[i64],
+    strings: Option<(u32, u32)>,
+) -> Box<[(u32, Box<[u8]>)]> {
     let arg = |index: usize| args.get(index).map_or(0, |value| *value as u32);
     let u32_at = |address: u32| u32_in(data, address);
-    // At most one region an output but for iovecs: most calls allocate
-    // only the list and its bytes.
+    // At most one region an output but for iovecs and strings: most calls
+    // allocate only the list and its bytes.
     let mut regions = Vec::with_capacity(outputs.len());
-    let mut copy = |address: u32, length: u32| {
+    let mut copy = |address: u32, length: usize| {
         let start = address as usize;
-        let Some(end) = start.checked_add(length as usize) else {
+        let Some(end) = start.checked_add(length) else {
             return;
         };
         if let Some(bytes) = data.get(start..end) {
@@ -630,41 +667,32 @@ fn output_regions(data: &[u8], outputs: &[Output], args: &[i64]) -> Box<[(u32, B
     };
     for output in outputs {
         match *output {
-            Output::Fixed { at, len } => copy(arg(at), len),
-            Output::Buffer { at, len } => copy(arg(at), arg(len)),
-            Output::Used { at, len, used } => copy(arg(at), u32_at(arg(used)).min(arg(len))),
+            Output::Fixed { at, len } => copy(arg(at), len as usize),
+            Output::Buffer { at, len } => copy(arg(at), arg(len) as usize),
+            Output::Used { at, len, used } => {
+                copy(arg(at), u32_at(arg(used)).min(arg(len)) as usize)
+            }
             Output::Iovecs { iovs, count, used } => {
                 let buffers = iovec_buffers(data, arg(iovs), arg(count), u32_at(arg(used)));
                 for (address, length) in buffers {
-                    copy(address, length);
+                    copy(address, length as usize);
                 }
             }
             Output::Events { at, max, used } => {
-                let events = u32_at(arg(used)).min(arg(max));
+                let events = u32_at(arg(used)).min(arg(max)) as usize;
                 copy(arg(at), events.saturating_mul(32));
             }
-            Output::Changes => {}
+            Output::Strings { list, buf, .. } => match strings {
+                Some((count, bytes)) => {
+                    copy(arg(list), (count as usize).saturating_mul(4));
+                    copy(arg(buf), bytes as usize);
+                }
+                None => copy(0, data.len()),
+            },
+            Output::All => copy(0, data.len()),
         }
     }
     regions.into()
-}
-
-/// The runs of bytes that differ between `before` and `after`.
-fn changes(before: &[u8], after: &[u8]) -> Vec<(u32, Box<[u8]>)> {
-    let mut runs = Vec::new();
-    let mut index = 0;
-    while index < after.len() {
-        if before.get(index) == Some(&after[index]) {
-            index += 1;
-            continue;
-        }
-        let start = index;
-        while index < after.len() && before.get(index) != Some(&after[index]) {
-            index += 1;
-        }
-        runs.push((start as u32, Box::from(&after[start..index])));
-    }
-    runs
 }
 
 #[cfg(test)]
@@ -696,11 +724,34 @@ mod tests {
     }
 
     #[test]
-    fn changes_are_the_runs_that_differ() {
-        let before = [0, 1, 2, 3, 4, 5];
-        let after = [0, 9, 9, 3, 4, 7, 8];
-        let runs = changes(&before, &after);
-        let runs: Vec<(u32, Vec<u8>)> = runs.into_iter().map(|(a, b)| (a, b.to_vec())).collect();
-        assert_eq!(runs, vec![(1, vec![9, 9]), (5, vec![7, 8])]);
+    fn every_function_says_where_it_writes() {
+        for name in NAMES {
+            assert!(!matches!(outputs(name), [Output::All]), "{name}");
+        }
+    }
+
+    #[test]
+    fn args_get_is_recorded_as_the_pointers_and_strings_it_wrote() {
+        let mut data = Recorded::live(WasiCtxBuilder::new().args(&["app", "-x"]).build_p1(), None);
+        // "app\0-x\0": two strings, seven bytes.
+        let sizes = string_sizes(&mut data, Sizes::Args);
+        assert_eq!(sizes, Some((2, 7)));
+        let mut memory = vec![0xaa; 64];
+        let mut view = GuestMemory::Unshared(&mut memory);
+        assert_eq!(
+            real::args_get(&mut data.wasi, &mut view, 16, 32).unwrap(),
+            0
+        );
+        let regions = output_regions(&memory, outputs("args_get"), &[16, 32], sizes);
+        let regions: Vec<(usize, &[u8])> =
+            regions.iter().map(|(a, b)| (*a as usize, &b[..])).collect();
+        assert_eq!(regions, [(16, &memory[16..24]), (32, &b"app\0-x\0"[..])]);
+        // Every byte the call changed is in a region.
+        let changed: Vec<usize> = (0..memory.len()).filter(|i| memory[*i] != 0xaa).collect();
+        assert!(
+            changed
+                .iter()
+                .all(|i| regions.iter().any(|(a, b)| (*a..a + b.len()).contains(i)))
+        );
     }
 }
