@@ -171,6 +171,7 @@ macro_rules! preview1 {
     };
 }
 
+/// The names in `preview1!`'s table, in its order.
 macro_rules! names {
     ($($name:ident($($arg:ident: $ty:ty),* $(,)?) $kind:tt;)*) => {
         &[$(stringify!($name)),*]
@@ -180,13 +181,23 @@ macro_rules! names {
 /// The functions' names, by the index a recorded call names them with.
 const NAMES: &[&str] = preview1!(names);
 
+/// WASI's function called, awaited if it is `async`.
+macro_rules! real_call {
+    (async $call:expr) => {
+        $call.await
+    };
+    (sync $call:expr) => {
+        $call
+    };
+}
+
 /// A module linker whose preview 1 functions are the recording wrappers,
 /// and the functions' names, by the index a recorded call names them with.
 pub fn linker(engine: &Engine) -> Result<(Linker<Recorded>, Vec<&'static str>)> {
     let mut linker = Linker::new(engine);
     macro_rules! wrap {
         ($($name:ident($($arg:ident: $ty:ty),* $(,)?) $kind:tt;)*) => {$(
-            let function = Function::named(stringify!($name));
+            let function = Function::named(stringify!($name))?;
             linker.func_wrap_async(
                 MODULE,
                 stringify!($name),
@@ -213,17 +224,6 @@ pub fn linker(engine: &Engine) -> Result<(Linker<Recorded>, Vec<&'static str>)> 
     preview1!(wrap);
     Ok((linker, NAMES.to_vec()))
 }
-
-/// WASI's function called, awaited if it is `async`.
-macro_rules! real_call {
-    (async $call:expr) => {
-        $call.await
-    };
-    (sync $call:expr) => {
-        $call
-    };
-}
-use real_call;
 
 /// A module linker with WASI's own preview 1 functions, for a program
 /// whose calls are neither recorded nor replayed (time travel off).
@@ -281,18 +281,28 @@ struct Live {
 }
 
 impl Function {
-    fn named(name: &str) -> Function {
-        let index = NAMES.iter().position(|known| *known == name);
-        Function {
-            index: index.unwrap_or(usize::from(u16::MAX)) as u16,
+    fn named(name: &str) -> Result<Function> {
+        let Some(index) = NAMES.iter().position(|known| *known == name) else {
+            anyhow::bail!("`{name}` is not a preview 1 function");
+        };
+        Ok(Function {
+            index: index as u16,
             outputs: outputs(name),
-        }
+        })
     }
 
     /// The recorded answer in a replay (its writes done), or what a live
     /// call needs.
     fn before(&self, caller: &mut Caller<'_, Recorded>, args: &[i64]) -> wasmtime::Result<Before> {
-        let recording = match &mut caller.data_mut().tape {
+        let memory = program_memory(caller);
+        let (mut data, recorded) = match memory {
+            Some(memory) => {
+                let (data, recorded) = memory.data_and_store_mut(&mut *caller);
+                (Some(data), recorded)
+            }
+            None => (None, caller.data_mut()),
+        };
+        let recording = match &mut recorded.tape {
             Tape::Off => None,
             Tape::Record(recording) => Some(recording.clone()),
             Tape::Replay {
@@ -300,27 +310,18 @@ impl Function {
                 next,
                 shown,
             } => {
-                let shown = *shown;
                 let answer = Tape::replay(recording, next, self.index, args, name, |call| {
-                    replay_outcome(&call.outcome)
+                    replay_into(data.as_deref_mut(), &call.outcome)
                 });
-                let (results, writes) = match answer {
-                    Ok(Replayed::Returned(results, writes)) => (results, writes),
-                    Ok(Replayed::Exited(status)) => {
-                        return Err(wasmtime::Error::new(I32Exit(status)));
-                    }
-                    Ok(Replayed::Failed(message)) => return Err(wasmtime::Error::msg(message)),
-                    Err(diverged) => return Err(wasmtime::Error::new(diverged)),
-                };
-                write_back(caller, &writes)?;
+                let results = answer.map_err(wasmtime::Error::new)??;
                 // Only what a successful write wrote (errno 0).
-                if shown && name(self.index) == "fd_write" && results.first() == Some(&0) {
-                    show_output(caller, args);
+                if *shown && name(self.index) == "fd_write" && results.first() == Some(&0) {
+                    show_output(data.as_deref().unwrap_or_default(), args);
                 }
                 return Ok(Before::Replayed(results));
             }
         };
-        let Some(memory) = program_memory(caller) else {
+        let Some(memory) = memory else {
             wasmtime::bail!("the program exports no memory for WASI to use");
         };
         Ok(Before::Live(Live { memory, recording }))
@@ -369,30 +370,42 @@ fn name(index: u16) -> &'static str {
     NAMES.get(usize::from(index)).copied().unwrap_or("?")
 }
 
-enum Replayed {
-    Returned(Box<[i64]>, Vec<(u32, Box<[u8]>)>),
-    Exited(i32),
-    Failed(String),
-}
-
-fn replay_outcome(outcome: &Outcome) -> Replayed {
-    match outcome {
-        Outcome::Returned { results, writes } => {
-            Replayed::Returned(results.clone(), writes.to_vec())
-        }
-        Outcome::Exited(status) => Replayed::Exited(*status),
-        Outcome::Failed(message) => Replayed::Failed(message.clone()),
+/// A recorded call's outcome replayed: its writes done in `data`, the
+/// program's memory, and its results handed back; or the error it ended
+/// the call with.
+fn replay_into(data: Option<&mut [u8]>, outcome: &Outcome) -> wasmtime::Result<Box<[i64]>> {
+    let (results, writes) = match outcome {
+        Outcome::Returned { results, writes } => (results, writes),
+        Outcome::Exited(status) => return Err(wasmtime::Error::new(I32Exit(*status))),
+        Outcome::Failed(message) => return Err(wasmtime::Error::msg(message.clone())),
+    };
+    if writes.is_empty() {
+        return Ok(results.clone());
     }
+    let Some(data) = data else {
+        return Err(wasmtime::Error::new(Diverged::new(
+            "the program has no memory to replay a host call's results into".to_string(),
+        )));
+    };
+    for (address, bytes) in writes {
+        let start = *address as usize;
+        match data.get_mut(start..start + bytes.len()) {
+            Some(target) => target.copy_from_slice(bytes),
+            None => {
+                return Err(wasmtime::Error::new(Diverged::new(
+                    "a host call's recorded results lie outside the program's memory".to_string(),
+                )));
+            }
+        }
+    }
+    Ok(results.clone())
 }
 
 /// Prints what a replayed `fd_write(fd, iovs, count, written)` wrote to
 /// stdout or stderr: the bytes are in the program's memory, as many as the
 /// call said it wrote.
-fn show_output(caller: &mut Caller<'_, Recorded>, args: &[i64]) {
+fn show_output(data: &[u8], args: &[i64]) {
     let [fd, iovs, count, written] = [0, 1, 2, 3].map(|i| args.get(i).map_or(0, |v| *v as u32));
-    let Some(data) = memory(caller) else {
-        return;
-    };
     let mut bytes = Vec::new();
     for (start, length) in iovec_buffers(data, iovs, count, u32_in(data, written)) {
         let start = start as usize;
@@ -436,12 +449,6 @@ fn u32_in(data: &[u8], address: u32) -> u32 {
     }
 }
 
-/// The program's memory, if it exports one as WASI expects.
-fn memory<'a>(caller: &'a mut Caller<'_, Recorded>) -> Option<&'a [u8]> {
-    let memory = program_memory(caller)?;
-    Some(memory.data(caller))
-}
-
 /// The program's `memory` export, which WASI reads and writes.
 fn program_memory(caller: &mut Caller<'_, Recorded>) -> Option<Memory> {
     if let Some(memory) = caller.data().memory {
@@ -450,33 +457,6 @@ fn program_memory(caller: &mut Caller<'_, Recorded>) -> Option<Memory> {
     let memory = caller.get_export("memory")?.into_memory()?;
     caller.data_mut().memory = Some(memory);
     Some(memory)
-}
-
-fn write_back(
-    caller: &mut Caller<'_, Recorded>,
-    writes: &[(u32, Box<[u8]>)],
-) -> wasmtime::Result<()> {
-    if writes.is_empty() {
-        return Ok(());
-    }
-    let Some(memory) = program_memory(caller) else {
-        return Err(wasmtime::Error::new(Diverged::new(
-            "the program has no memory to replay a host call's results into".to_string(),
-        )));
-    };
-    let data = memory.data_mut(caller);
-    for (address, bytes) in writes {
-        let start = *address as usize;
-        match data.get_mut(start..start + bytes.len()) {
-            Some(target) => target.copy_from_slice(bytes),
-            None => {
-                return Err(wasmtime::Error::new(Diverged::new(
-                    "a host call's recorded results lie outside the program's memory".to_string(),
-                )));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Where a function writes into guest memory, in terms of its arguments
