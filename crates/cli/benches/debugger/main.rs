@@ -5,12 +5,14 @@
 //! Results go to stdout as a Markdown table for BENCHMARKS.md.
 //!
 //! `main` lists every row in BENCHMARKS.md's order; the rows live by what
-//! they drive: `rsp` (a raw protocol client), `lldb`, and `runs` (whole
-//! runs and `serve`), over `build` (the programs measured).
+//! they drive: `rsp` (a raw protocol client), `lldb`, `runs` (whole
+//! runs and `serve`), `time_travel`, `recordings` and `ripgrep` (a real
+//! program over a directory), over `build` (the programs measured).
 
 mod build;
 mod lldb;
 mod recordings;
+mod ripgrep;
 mod rsp;
 mod runs;
 mod time_travel;
@@ -158,6 +160,25 @@ fn main() {
         "its recording's size",
         "MiB",
         size / f64::from(1 << 20),
+    ));
+    let rg = ripgrep::build_ripgrep();
+    let (plain, recorded) = ripgrep::plain_and_recorded_times(&rg);
+    rows.push(row(
+        "`rg` over 10,000 files (20 MiB), plain run",
+        "ms",
+        plain,
+    ));
+    rows.push(row("the same, `run --record`", "ms", recorded));
+    let (off, on) = ripgrep::time_travel_times(&rg);
+    rows.push(row(
+        "the same under -g, one continue, time travel off",
+        "ms",
+        off,
+    ));
+    rows.push(row(
+        "the same, time travel on (fuel counted, every call recorded)",
+        "ms",
+        on,
     ));
     let history = build::build_c("history", "-O0");
     rows.push(row(

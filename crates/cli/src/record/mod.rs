@@ -6,11 +6,12 @@ mod call;
 mod file;
 mod preview1;
 mod preview2;
+mod recorded;
 mod recording;
 
 pub use call::Call;
 pub use file::{End, Header, RecordFile, Writer};
-pub use preview1::Recorded;
+pub use recorded::Recorded;
 pub use recording::{DEFAULT_CAP, Diverged, Recording};
 
 use anyhow::Result;

@@ -16,9 +16,9 @@
 //! list filled up to the count the call returns. What is written there is
 //! recorded after the call (the bytes before it are the same in a replay,
 //! which runs the same code), so an output region may be wider than what
-//! the call changed. `args_get` and `environ_get`, whose writes the table
-//! does not describe, are recorded by comparing all of memory before and
-//! after the call: slow, but exact, and once a run.
+//! the call changed. `args_get` and `environ_get` write as many pointers
+//! and bytes as their `_sizes_get` functions say, which a wrapper asks
+//! WASI on a scratch memory of its own.
 
 use std::sync::Arc;
 
@@ -26,96 +26,15 @@ use anyhow::Result;
 use std::io::Write;
 
 use wasmtime::{AsContextMut, Caller, Engine, Linker, Memory};
-use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::p1::wasi_snapshot_preview1::{self as real, WasiSnapshotPreview1 as _};
-use wasmtime_wasi::{I32Exit, WasiCtxBuilder, WasiCtxView, WasiView};
 use wiggle::GuestMemory;
 
 use super::call::{Call, Outcome};
-use super::preview2::ShownStreams;
+use super::recorded::Recorded;
 use super::recording::{Diverged, Recording, Tape};
-use crate::run::Guest;
 
 const MODULE: &str = "wasi_snapshot_preview1";
-
-/// The debuggee's store data: its WASI context, and its side of the
-/// recording.
-pub struct Recorded {
-    wasi: WasiP1Ctx,
-    tape: Tape,
-    /// The program's memory, found at the first call that needs it (a
-    /// lookup by name costs more than some calls).
-    memory: Option<Memory>,
-    /// A component's stdout and stderr, to show in a replay.
-    shown_streams: ShownStreams,
-}
-
-impl Recorded {
-    /// The live program's data: calls go to `wasi` and, if given, are
-    /// recorded.
-    pub fn live(wasi: WasiP1Ctx, recording: Option<Arc<Recording>>) -> Recorded {
-        Recorded {
-            wasi,
-            tape: recording.map_or(Tape::Off, Tape::Record),
-            memory: None,
-            shown_streams: ShownStreams::default(),
-        }
-    }
-
-    /// How many recorded calls a replay has answered so far.
-    pub fn replayed(&self) -> Option<usize> {
-        match self.tape {
-            Tape::Replay { next, .. } => Some(next),
-            _ => None,
-        }
-    }
-
-    /// Whether its calls go to a recording or come from one.
-    pub fn is_recorded(&self) -> bool {
-        !matches!(self.tape, Tape::Off)
-    }
-
-    /// Whether this is a replay's data.
-    pub fn is_replay(&self) -> bool {
-        matches!(self.tape, Tape::Replay { .. })
-    }
-
-    /// A replay's data: every call is answered from `recording`. Its WASI
-    /// context is empty, and never used. With `shown`, what the program
-    /// writes to its stdout and stderr is printed on ours (`wasmdebug
-    /// replay`); time travel's replays print nothing.
-    pub fn replay(recording: Arc<Recording>, shown: bool) -> Recorded {
-        Recorded {
-            wasi: WasiCtxBuilder::new().build_p1(),
-            tape: Tape::Replay {
-                recording,
-                next: 0,
-                shown,
-            },
-            memory: None,
-            shown_streams: ShownStreams::default(),
-        }
-    }
-}
-
-impl Recorded {
-    /// What a component's recorded WASI calls use (`preview2`).
-    pub(super) fn preview2_parts(&mut self) -> (&mut WasiP1Ctx, &mut Tape, &mut ShownStreams) {
-        (&mut self.wasi, &mut self.tape, &mut self.shown_streams)
-    }
-}
-
-impl WasiView for Recorded {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        self.wasi.ctx()
-    }
-}
-
-impl Guest for Recorded {
-    fn p1(&mut self) -> &mut WasiP1Ctx {
-        &mut self.wasi
-    }
-}
 
 /// Every preview 1 function, with its parameters' Wasm types and whether
 /// WASI's implementation is `async`; sorted by name, which is the index a
@@ -183,6 +102,7 @@ macro_rules! preview1 {
     };
 }
 
+/// The names in `preview1!`'s table, in its order.
 macro_rules! names {
     ($($name:ident($($arg:ident: $ty:ty),* $(,)?) $kind:tt;)*) => {
         &[$(stringify!($name)),*]
@@ -192,13 +112,23 @@ macro_rules! names {
 /// The functions' names, by the index a recorded call names them with.
 const NAMES: &[&str] = preview1!(names);
 
+/// WASI's function called, awaited if it is `async`.
+macro_rules! real_call {
+    (async $call:expr) => {
+        $call.await
+    };
+    (sync $call:expr) => {
+        $call
+    };
+}
+
 /// A module linker whose preview 1 functions are the recording wrappers,
 /// and the functions' names, by the index a recorded call names them with.
 pub fn linker(engine: &Engine) -> Result<(Linker<Recorded>, Vec<&'static str>)> {
     let mut linker = Linker::new(engine);
     macro_rules! wrap {
         ($($name:ident($($arg:ident: $ty:ty),* $(,)?) $kind:tt;)*) => {$(
-            let function = Function::named(stringify!($name));
+            let function = Function::named(stringify!($name))?;
             linker.func_wrap_async(
                 MODULE,
                 stringify!($name),
@@ -225,17 +155,6 @@ pub fn linker(engine: &Engine) -> Result<(Linker<Recorded>, Vec<&'static str>)> 
     preview1!(wrap);
     Ok((linker, NAMES.to_vec()))
 }
-
-/// WASI's function called, awaited if it is `async`.
-macro_rules! real_call {
-    (async $call:expr) => {
-        $call.await
-    };
-    (sync $call:expr) => {
-        $call
-    };
-}
-use real_call;
 
 /// A module linker with WASI's own preview 1 functions, for a program
 /// whose calls are neither recorded nor replayed (time travel off).
@@ -290,24 +209,31 @@ struct Live {
     memory: Memory,
     /// Where the call goes, if the store records.
     recording: Option<Arc<Recording>>,
-    /// All of memory before the call, for a function whose writes are not
-    /// known (`Output::Changes`).
-    before: Option<Vec<u8>>,
 }
 
 impl Function {
-    fn named(name: &str) -> Function {
-        let index = NAMES.iter().position(|known| *known == name);
-        Function {
-            index: index.unwrap_or(usize::from(u16::MAX)) as u16,
+    fn named(name: &str) -> Result<Function> {
+        let Some(index) = NAMES.iter().position(|known| *known == name) else {
+            anyhow::bail!("`{name}` is not a preview 1 function");
+        };
+        Ok(Function {
+            index: index as u16,
             outputs: outputs(name),
-        }
+        })
     }
 
     /// The recorded answer in a replay (its writes done), or what a live
     /// call needs.
     fn before(&self, caller: &mut Caller<'_, Recorded>, args: &[i64]) -> wasmtime::Result<Before> {
-        let recording = match &mut caller.data_mut().tape {
+        let memory = program_memory(caller);
+        let (mut data, recorded) = match memory {
+            Some(memory) => {
+                let (data, recorded) = memory.data_and_store_mut(&mut *caller);
+                (Some(data), recorded)
+            }
+            None => (None, caller.data_mut()),
+        };
+        let recording = match &mut recorded.tape {
             Tape::Off => None,
             Tape::Record(recording) => Some(recording.clone()),
             Tape::Replay {
@@ -315,38 +241,21 @@ impl Function {
                 next,
                 shown,
             } => {
-                let shown = *shown;
                 let answer = Tape::replay(recording, next, self.index, args, name, |call| {
-                    replay_outcome(&call.outcome)
+                    replay_into(data.as_deref_mut(), &call.outcome)
                 });
-                let (results, writes) = match answer {
-                    Ok(Replayed::Returned(results, writes)) => (results, writes),
-                    Ok(Replayed::Exited(status)) => {
-                        return Err(wasmtime::Error::new(I32Exit(status)));
-                    }
-                    Ok(Replayed::Failed(message)) => return Err(wasmtime::Error::msg(message)),
-                    Err(diverged) => return Err(wasmtime::Error::new(diverged)),
-                };
-                write_back(caller, &writes)?;
+                let results = answer.map_err(wasmtime::Error::new)??;
                 // Only what a successful write wrote (errno 0).
-                if shown && name(self.index) == "fd_write" && results.first() == Some(&0) {
-                    show_output(caller, args);
+                if *shown && name(self.index) == "fd_write" && results.first() == Some(&0) {
+                    show_output(data.as_deref().unwrap_or_default(), args);
                 }
                 return Ok(Before::Replayed(results));
             }
         };
-        let Some(memory) = program_memory(caller) else {
+        let Some(memory) = memory else {
             wasmtime::bail!("the program exports no memory for WASI to use");
         };
-        let before = match (&recording, self.outputs) {
-            (Some(_), [Output::Changes]) => Some(memory.data(&*caller).to_vec()),
-            _ => None,
-        };
-        Ok(Before::Live(Live {
-            memory,
-            recording,
-            before,
-        }))
+        Ok(Before::Live(Live { memory, recording }))
     }
 
     /// Records what the live call did, if the store records, and hands
@@ -363,14 +272,14 @@ impl Function {
         };
         let outcome = match &returned {
             Ok(results) => {
+                let strings = self.outputs.iter().find_map(|output| match output {
+                    Output::Strings { sizes, .. } => string_sizes(caller.data_mut(), *sizes),
+                    _ => None,
+                });
                 let data = live.memory.data(&*caller);
-                let writes = match live.before {
-                    Some(before) => changes(&before, data),
-                    None => output_regions(data, self.outputs, args),
-                };
                 Outcome::Returned {
                     results: results.recorded(),
-                    writes: writes.into(),
+                    writes: output_regions(data, self.outputs, args, strings),
                 }
             }
             Err(error) => match error.downcast_ref::<I32Exit>() {
@@ -392,33 +301,47 @@ fn name(index: u16) -> &'static str {
     NAMES.get(usize::from(index)).copied().unwrap_or("?")
 }
 
-enum Replayed {
-    Returned(Box<[i64]>, Vec<(u32, Box<[u8]>)>),
-    Exited(i32),
-    Failed(String),
-}
-
-fn replay_outcome(outcome: &Outcome) -> Replayed {
-    match outcome {
-        Outcome::Returned { results, writes } => {
-            Replayed::Returned(results.clone(), writes.to_vec())
-        }
-        Outcome::Exited(status) => Replayed::Exited(*status),
-        Outcome::Failed(message) => Replayed::Failed(message.clone()),
+/// A recorded call's outcome replayed: its writes done in `data`, the
+/// program's memory, and its results handed back; or the error it ended
+/// the call with.
+fn replay_into(data: Option<&mut [u8]>, outcome: &Outcome) -> wasmtime::Result<Box<[i64]>> {
+    let (results, writes) = match outcome {
+        Outcome::Returned { results, writes } => (results, writes),
+        Outcome::Exited(status) => return Err(wasmtime::Error::new(I32Exit(*status))),
+        Outcome::Failed(message) => return Err(wasmtime::Error::msg(message.clone())),
         Outcome::Answered(_) => {
-            Replayed::Failed("the recording answers this call as a component's".to_string())
+            return Err(wasmtime::Error::new(Diverged::new(
+                "the recording answers this call as a component's".to_string(),
+            )));
+        }
+    };
+    if writes.is_empty() {
+        return Ok(results.clone());
+    }
+    let Some(data) = data else {
+        return Err(wasmtime::Error::new(Diverged::new(
+            "the program has no memory to replay a host call's results into".to_string(),
+        )));
+    };
+    for (address, bytes) in writes {
+        let start = *address as usize;
+        match data.get_mut(start..start + bytes.len()) {
+            Some(target) => target.copy_from_slice(bytes),
+            None => {
+                return Err(wasmtime::Error::new(Diverged::new(
+                    "a host call's recorded results lie outside the program's memory".to_string(),
+                )));
+            }
         }
     }
+    Ok(results.clone())
 }
 
 /// Prints what a replayed `fd_write(fd, iovs, count, written)` wrote to
 /// stdout or stderr: the bytes are in the program's memory, as many as the
 /// call said it wrote.
-fn show_output(caller: &mut Caller<'_, Recorded>, args: &[i64]) {
+fn show_output(data: &[u8], args: &[i64]) {
     let [fd, iovs, count, written] = [0, 1, 2, 3].map(|i| args.get(i).map_or(0, |v| *v as u32));
-    let Some(data) = memory(caller) else {
-        return;
-    };
     let mut bytes = Vec::new();
     for (start, length) in iovec_buffers(data, iovs, count, u32_in(data, written)) {
         let start = start as usize;
@@ -462,12 +385,6 @@ fn u32_in(data: &[u8], address: u32) -> u32 {
     }
 }
 
-/// The program's memory, if it exports one as WASI expects.
-fn memory<'a>(caller: &'a mut Caller<'_, Recorded>) -> Option<&'a [u8]> {
-    let memory = program_memory(caller)?;
-    Some(memory.data(caller))
-}
-
 /// The program's `memory` export, which WASI reads and writes.
 fn program_memory(caller: &mut Caller<'_, Recorded>) -> Option<Memory> {
     if let Some(memory) = caller.data().memory {
@@ -476,33 +393,6 @@ fn program_memory(caller: &mut Caller<'_, Recorded>) -> Option<Memory> {
     let memory = caller.get_export("memory")?.into_memory()?;
     caller.data_mut().memory = Some(memory);
     Some(memory)
-}
-
-fn write_back(
-    caller: &mut Caller<'_, Recorded>,
-    writes: &[(u32, Box<[u8]>)],
-) -> wasmtime::Result<()> {
-    if writes.is_empty() {
-        return Ok(());
-    }
-    let Some(memory) = program_memory(caller) else {
-        return Err(wasmtime::Error::new(Diverged::new(
-            "the program has no memory to replay a host call's results into".to_string(),
-        )));
-    };
-    let data = memory.data_mut(caller);
-    for (address, bytes) in writes {
-        let start = *address as usize;
-        match data.get_mut(start..start + bytes.len()) {
-            Some(target) => target.copy_from_slice(bytes),
-            None => {
-                return Err(wasmtime::Error::new(Diverged::new(
-                    "a host call's recorded results lie outside the program's memory".to_string(),
-                )));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Where a function writes into guest memory, in terms of its arguments
@@ -526,8 +416,40 @@ enum Output {
     /// `poll_oneoff`'s events, 32 bytes each: as many as the u32 at the
     /// pointer in argument `used` says, at most argument `max`.
     Events { at: usize, max: usize, used: usize },
-    /// Not known: every byte the call changed.
-    Changes,
+    /// `args_get`'s or `environ_get`'s: the pointers at argument `list`
+    /// and the strings at argument `buf`, as many and as long as `sizes`
+    /// says.
+    Strings {
+        list: usize,
+        buf: usize,
+        sizes: Sizes,
+    },
+    /// All of memory, for a function this table does not describe (a test
+    /// checks that there is none).
+    All,
+}
+
+/// The function that says how many strings `Output::Strings` wrote, and
+/// their length in all.
+#[derive(Clone, Copy, Debug)]
+enum Sizes {
+    Args,
+    Environ,
+}
+
+/// How many strings and bytes `args_get` or `environ_get` writes, asked of
+/// WASI itself with a scratch memory for the answer; `None` if it fails.
+fn string_sizes(data: &mut Recorded, sizes: Sizes) -> Option<(u32, u32)> {
+    let mut scratch = [0u8; 8];
+    let mut memory = GuestMemory::Unshared(&mut scratch);
+    let errno = match sizes {
+        Sizes::Args => real::args_sizes_get(&mut data.wasi, &mut memory, 0, 4),
+        Sizes::Environ => real::environ_sizes_get(&mut data.wasi, &mut memory, 0, 4),
+    };
+    match errno {
+        Ok(0) => Some((u32_in(&scratch, 0), u32_in(&scratch, 4))),
+        _ => None,
+    }
 }
 
 /// What each preview 1 function writes (the witx signatures).
@@ -622,69 +544,77 @@ fn outputs(name: &str) -> &'static [Output] {
             Fixed { at: 5, len: 2 },
         ],
         "sock_send" => &[Fixed { at: 4, len: 4 }],
-        // `args_get` and `environ_get` (once per run).
-        _ => &[Changes],
+        "args_get" => &[Strings {
+            list: 0,
+            buf: 1,
+            sizes: Sizes::Args,
+        }],
+        "environ_get" => &[Strings {
+            list: 0,
+            buf: 1,
+            sizes: Sizes::Environ,
+        }],
+        _ => &[All],
     }
 }
 
 /// The bytes of `outputs` after a call with `args`: (address, bytes).
-fn output_regions(data: &[u8], outputs: &[Output], args: &[i64]) -> Vec<(u32, Box<[u8]>)> {
+/// `strings` is what `Output::Strings` wrote (`string_sizes`); without it,
+/// all of memory is taken.
+fn output_regions(
+    data: &[u8],
+    outputs: &[Output],
+    args: &[i64],
+    strings: Option<(u32, u32)>,
+) -> Box<[(u32, Box<[u8]>)]> {
     let arg = |index: usize| args.get(index).map_or(0, |value| *value as u32);
     let u32_at = |address: u32| u32_in(data, address);
-    let mut regions: Vec<(u32, u32)> = Vec::new();
+    // At most one region an output but for iovecs and strings: most calls
+    // allocate only the list and its bytes.
+    let mut regions = Vec::with_capacity(outputs.len());
+    let mut copy = |address: u32, length: usize| {
+        let start = address as usize;
+        let Some(end) = start.checked_add(length) else {
+            return;
+        };
+        if let Some(bytes) = data.get(start..end) {
+            regions.push((address, Box::from(bytes)));
+        }
+    };
     for output in outputs {
         match *output {
-            Output::Fixed { at, len } => regions.push((arg(at), len)),
-            Output::Buffer { at, len } => regions.push((arg(at), arg(len))),
+            Output::Fixed { at, len } => copy(arg(at), len as usize),
+            Output::Buffer { at, len } => copy(arg(at), arg(len) as usize),
             Output::Used { at, len, used } => {
-                regions.push((arg(at), u32_at(arg(used)).min(arg(len))))
+                copy(arg(at), u32_at(arg(used)).min(arg(len)) as usize)
             }
             Output::Iovecs { iovs, count, used } => {
-                regions.extend(iovec_buffers(
-                    data,
-                    arg(iovs),
-                    arg(count),
-                    u32_at(arg(used)),
-                ));
+                let buffers = iovec_buffers(data, arg(iovs), arg(count), u32_at(arg(used)));
+                for (address, length) in buffers {
+                    copy(address, length as usize);
+                }
             }
             Output::Events { at, max, used } => {
-                let events = u32_at(arg(used)).min(arg(max));
-                regions.push((arg(at), events.saturating_mul(32)));
+                let events = u32_at(arg(used)).min(arg(max)) as usize;
+                copy(arg(at), events.saturating_mul(32));
             }
-            Output::Changes => {}
+            Output::Strings { list, buf, .. } => match strings {
+                Some((count, bytes)) => {
+                    copy(arg(list), (count as usize).saturating_mul(4));
+                    copy(arg(buf), bytes as usize);
+                }
+                None => copy(0, data.len()),
+            },
+            Output::All => copy(0, data.len()),
         }
     }
-    regions
-        .into_iter()
-        .filter_map(|(address, length)| {
-            let start = address as usize;
-            let bytes = data.get(start..start.checked_add(length as usize)?)?;
-            Some((address, Box::from(bytes)))
-        })
-        .collect()
-}
-
-/// The runs of bytes that differ between `before` and `after`.
-fn changes(before: &[u8], after: &[u8]) -> Vec<(u32, Box<[u8]>)> {
-    let mut runs = Vec::new();
-    let mut index = 0;
-    while index < after.len() {
-        if before.get(index) == Some(&after[index]) {
-            index += 1;
-            continue;
-        }
-        let start = index;
-        while index < after.len() && before.get(index) != Some(&after[index]) {
-            index += 1;
-        }
-        runs.push((start as u32, Box::from(&after[start..index])));
-    }
-    runs
+    regions.into()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasmtime_wasi::WasiCtxBuilder;
 
     #[test]
     fn the_wrappers_are_wasis_functions_in_the_recorded_order() {
@@ -711,11 +641,34 @@ mod tests {
     }
 
     #[test]
-    fn changes_are_the_runs_that_differ() {
-        let before = [0, 1, 2, 3, 4, 5];
-        let after = [0, 9, 9, 3, 4, 7, 8];
-        let runs = changes(&before, &after);
-        let runs: Vec<(u32, Vec<u8>)> = runs.into_iter().map(|(a, b)| (a, b.to_vec())).collect();
-        assert_eq!(runs, vec![(1, vec![9, 9]), (5, vec![7, 8])]);
+    fn every_function_says_where_it_writes() {
+        for name in NAMES {
+            assert!(!matches!(outputs(name), [Output::All]), "{name}");
+        }
+    }
+
+    #[test]
+    fn args_get_is_recorded_as_the_pointers_and_strings_it_wrote() {
+        let mut data = Recorded::live(WasiCtxBuilder::new().args(&["app", "-x"]).build_p1(), None);
+        // "app\0-x\0": two strings, seven bytes.
+        let sizes = string_sizes(&mut data, Sizes::Args);
+        assert_eq!(sizes, Some((2, 7)));
+        let mut memory = vec![0xaa; 64];
+        let mut view = GuestMemory::Unshared(&mut memory);
+        assert_eq!(
+            real::args_get(&mut data.wasi, &mut view, 16, 32).unwrap(),
+            0
+        );
+        let regions = output_regions(&memory, outputs("args_get"), &[16, 32], sizes);
+        let regions: Vec<(usize, &[u8])> =
+            regions.iter().map(|(a, b)| (*a as usize, &b[..])).collect();
+        assert_eq!(regions, [(16, &memory[16..24]), (32, &b"app\0-x\0"[..])]);
+        // Every byte the call changed is in a region.
+        let changed: Vec<usize> = (0..memory.len()).filter(|i| memory[*i] != 0xaa).collect();
+        assert!(
+            changed
+                .iter()
+                .all(|i| regions.iter().any(|(a, b)| (*a..a + b.len()).contains(i)))
+        );
     }
 }

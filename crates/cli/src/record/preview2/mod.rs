@@ -19,7 +19,7 @@ use wasmtime::component::{HasData, Linker, Resource};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 use super::call::{Call, Outcome};
-use super::preview1::Recorded;
+use super::recorded::{Recorded, ShownStreams};
 use super::recording::{Diverged, Tape};
 use answer::{Answer, Failure};
 use interfaces::Function;
@@ -31,23 +31,6 @@ pub fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<Recorded>> {
     let mut linker = Linker::new(engine);
     interfaces::add_to_linker(&mut linker)?;
     Ok(linker)
-}
-
-/// The component's stdout and stderr streams in a replay that shows them
-/// (by their numbers: a program may get either more than once), to print
-/// what the program writes there.
-#[derive(Default)]
-pub struct ShownStreams {
-    stdout: Vec<u32>,
-    stderr: Vec<u32>,
-}
-
-impl ShownStreams {
-    /// A dropped stream's number, which the host may give another stream.
-    fn forget(&mut self, rep: u32) {
-        self.stdout.retain(|shown| *shown != rep);
-        self.stderr.retain(|shown| *shown != rep);
-    }
 }
 
 /// The store data as the WASI host traits see it, for one call.
@@ -64,8 +47,11 @@ impl HasData for Recorder {
 }
 
 fn view(data: &mut Recorded) -> P2<'_> {
-    let (wasi, tape, shown) = data.preview2_parts();
-    P2 { wasi, tape, shown }
+    P2 {
+        wasi: &mut data.wasi,
+        tape: &mut data.tape,
+        shown: &mut data.shown_streams,
+    }
 }
 
 impl P2<'_> {
