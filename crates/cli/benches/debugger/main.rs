@@ -161,30 +161,46 @@ fn main() {
         "MiB",
         size / f64::from(1 << 20),
     ));
-    let rg = ripgrep::build_ripgrep();
-    let (plain, recorded) = ripgrep::plain_and_recorded_times(&rg);
-    rows.push(row(
-        "`rg` over 10,000 files (20 MiB), plain run",
-        "ms",
-        plain,
-    ));
-    rows.push(row("the same, `run --record`", "ms", recorded));
-    let (off, on) = ripgrep::time_travel_times(&rg);
-    rows.push(row(
-        "the same under -g, one continue, time travel off",
-        "ms",
-        off,
-    ));
-    rows.push(row(
-        "the same, time travel on (fuel counted, every call recorded)",
-        "ms",
-        on,
-    ));
+    for (target, kind) in [
+        ("wasm32-wasip1", "core module"),
+        ("wasm32-wasip2", "component"),
+    ] {
+        let rg = ripgrep::build_ripgrep(target);
+        let (plain, recorded) = ripgrep::plain_and_recorded_times(&rg);
+        rows.push(row(
+            &format!("`rg` ({kind}) over 10,000 files (20 MiB), plain run"),
+            "ms",
+            plain,
+        ));
+        rows.push(row("the same, `run --record`", "ms", recorded));
+        let (off, on) = ripgrep::time_travel_times(&rg);
+        rows.push(row(
+            "the same under -g, one continue, time travel off",
+            "ms",
+            off,
+        ));
+        rows.push(row(
+            "the same, time travel on (fuel counted, every call recorded)",
+            "ms",
+            on,
+        ));
+    }
     let history = build::build_c("history", "-O0");
     rows.push(row(
         "recording of `history clock 100000` (100,000 clock reads)",
         "KiB",
         recordings::clock_recording_size(&history) / 1024.0,
+    ));
+    let (plain, recorded) = recordings::floats_times(&history);
+    rows.push(row(
+        "`history floats 20000000` (float arithmetic, no host call), plain run",
+        "ms",
+        plain,
+    ));
+    rows.push(row(
+        "the same, `run --record` (NaNs canonicalized)",
+        "ms",
+        recorded,
     ));
     if let Some(wasmtime) = runs::find_wasmtime() {
         let (plain, instrumented) = runs::wasmtime_run_times(&wasmtime, &debuggee);

@@ -43,3 +43,21 @@ pub fn clock_recording_size(history: &Path) -> f64 {
     runs::median_run_time(command);
     std::fs::metadata(&recording).map_or(f64::NAN, |file| file.len() as f64)
 }
+
+/// The medians of `history floats 20000000`, float arithmetic and no host
+/// call, as a plain run and as `run --record`, whose engine canonicalizes
+/// NaNs (so that a recording replays with the same values anywhere): what
+/// that costs float code, in milliseconds.
+pub fn floats_times(history: &Path) -> (f64, f64) {
+    let recording = time_travel::input_dir().join("floats.wdrec");
+    let run = |record: bool| {
+        let mut command = Command::new(wasmdebug());
+        command.arg("run");
+        if record {
+            command.arg("--record").arg(&recording);
+        }
+        command.arg(history).args(["floats", "20000000"]);
+        runs::median_run_time(command)
+    };
+    (run(false), run(true))
+}

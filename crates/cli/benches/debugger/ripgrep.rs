@@ -13,25 +13,20 @@ const RUNS: usize = 9;
 /// `tree` wrote (so it prints one path and exits with 0).
 const ARGS: [&str; 3] = ["-l", "^file 04242$", "/data"];
 
-/// `rg` built for wasm32-wasip1 (release, as `cargo install` builds it).
-pub fn build_ripgrep() -> PathBuf {
+/// `rg` built for `target` (release, as `cargo install` builds it):
+/// wasm32-wasip1, a core module, or wasm32-wasip2, a component.
+pub fn build_ripgrep(target: &str) -> PathBuf {
     let out_dir = build::target_dir().join("realworld");
-    let output = out_dir.join(format!("rg-{RIPGREP_VERSION}.wasm"));
+    let output = out_dir.join(format!("rg-{RIPGREP_VERSION}-{target}.wasm"));
     if output.exists() {
         return output;
     }
     // Installed into a root of its own, then moved into place.
-    let root = out_dir.join("install-rg");
+    let root = out_dir.join(format!("install-rg-{target}"));
     let _ = std::fs::remove_dir_all(&root);
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
-        .args([
-            "install",
-            "--quiet",
-            "--locked",
-            "--target",
-            "wasm32-wasip1",
-        ])
+        .args(["install", "--quiet", "--locked", "--target", target])
         .arg("--root")
         .arg(&root)
         .arg("--target-dir")
