@@ -127,8 +127,7 @@ impl Recording {
 
 /// A store's side of the recording.
 pub enum Tape {
-    /// Not recorded: a component (whose inputs cannot be recorded yet),
-    /// or time travel switched off.
+    /// Not recorded: time travel switched off.
     Off,
     /// The live program: calls go to the host and are appended.
     Record(Arc<Recording>),
@@ -190,8 +189,8 @@ impl Tape {
             if call.function != function {
                 return Err(Diverged::new(format!(
                     "host call {index} is `{}`, but the program called `{}` then",
-                    names(function),
-                    names(call.function)
+                    names(call.function),
+                    names(function)
                 )));
             }
             if *call.params != *params {
@@ -203,10 +202,11 @@ impl Tape {
             Ok(answer(call))
         });
         match found {
-            Some(answer) => {
+            Some(Ok(answer)) => {
                 *next += 1;
-                answer
+                Ok(answer)
             }
+            Some(Err(diverged)) => Err(diverged),
             None => Err(Diverged {
                 message: format!(
                     "the replay made host call {index} (`{}`), past the end of the recording",
@@ -215,5 +215,23 @@ impl Tape {
                 past_the_end: true,
             }),
         }
+    }
+
+    /// The recorded answer to a call that is recorded only sometimes (a
+    /// drop, recorded only when it failed): if the replay's next recorded
+    /// call is this one, it is taken and `answer` reads it; else `None`,
+    /// and the cursor stays.
+    pub fn replay_if<R>(
+        recording: &Recording,
+        next: &mut usize,
+        function: u16,
+        params: &[i64],
+        answer: impl FnOnce(&Call) -> R,
+    ) -> Option<R> {
+        let answer = recording.with_call(*next, |call| {
+            (call.function == function && *call.params == *params).then(|| answer(call))
+        })??;
+        *next += 1;
+        Some(answer)
     }
 }

@@ -475,13 +475,16 @@ flags_param!(DescriptorFlags, PathFlags, OpenFlags);
 
 impl Param for NewTimestamp {
     fn param(&self) -> i64 {
+        let mut bytes = Vec::new();
         match self {
-            NewTimestamp::NoChange => -1,
-            NewTimestamp::Now => -2,
+            NewTimestamp::NoChange => bytes.push(0),
+            NewTimestamp::Now => bytes.push(1),
             NewTimestamp::Timestamp(time) => {
-                (time.seconds as i64).wrapping_mul(1_000_000_000) + i64::from(time.nanoseconds)
+                bytes.push(2);
+                time.put(&mut bytes);
             }
         }
+        hash(bytes)
     }
 }
 
@@ -568,19 +571,19 @@ impl Param for Vec<OutgoingDatagram> {
 impl Answer for wit_streams::StreamError {
     fn put(&self, out: &mut Vec<u8>) {
         match self {
-            wit_streams::StreamError::Closed => out.push(0),
             wit_streams::StreamError::LastOperationFailed(error) => {
-                out.push(1);
+                out.push(0);
                 error.put(out);
             }
+            wit_streams::StreamError::Closed => out.push(1),
         }
     }
     fn take(input: &mut &[u8]) -> Option<Self> {
         match u8::take(input)? {
-            0 => Some(wit_streams::StreamError::Closed),
-            1 => Some(wit_streams::StreamError::LastOperationFailed(
+            0 => Some(wit_streams::StreamError::LastOperationFailed(
                 Resource::take(input)?,
             )),
+            1 => Some(wit_streams::StreamError::Closed),
             _ => None,
         }
     }
@@ -647,7 +650,7 @@ where
             }
             None => {
                 out.push(1);
-                format!("{self}").put(out);
+                format!("{self:#}").put(out);
             }
         }
     }

@@ -56,7 +56,8 @@ fn sockets_view(wasi: &mut WasiP1Ctx) -> WasiSocketsCtxView<'_> {
 }
 
 /// Implements a WASI host trait for `P2`: each method live through `$view`'s
-/// implementation, recorded, or replayed; drops live only. Also makes
+/// implementation, recorded, or replayed; a drop recorded only when it
+/// fails. Also makes
 /// `Function`, the recorded functions by number, and their `NAMES`.
 macro_rules! recorded {
     ($(
@@ -77,6 +78,8 @@ macro_rules! recorded {
             stderr_get_stderr,
             output_stream_write,
             output_stream_blocking_write_and_flush,
+            streams_convert_stream_error,
+            resource_drop_failed,
         }
 
         /// The recorded functions' names, by `Function` number.
@@ -86,6 +89,8 @@ macro_rules! recorded {
             "stderr_get_stderr",
             "output_stream_write",
             "output_stream_blocking_write_and_flush",
+            "streams_convert_stream_error",
+            "resource_drop_failed",
         ];
 
         $(
@@ -115,18 +120,24 @@ macro_rules! recorded {
                 )*
                 $(
                     fn drop(&mut self, resource: Resource<$dty>) -> wasmtime::Result<()> {
+                        let params: &[i64] = &[resource.param()];
                         if self.is_replay() {
-                            return Ok(());
+                            return self.replayed_drop(params);
                         }
-                        <_ as $trait>::drop(&mut $view(self.wasi), resource)
+                        let outcome = <_ as $trait>::drop(&mut $view(self.wasi), resource);
+                        self.record_drop(params, &outcome);
+                        outcome
                     }
                 )?
                 $(
                     async fn drop(&mut self, resource: Resource<$adty>) -> wasmtime::Result<()> {
+                        let params: &[i64] = &[resource.param()];
                         if self.is_replay() {
-                            return Ok(());
+                            return self.replayed_drop(params);
                         }
-                        <_ as $trait>::drop(&mut $view(self.wasi), resource).await
+                        let outcome = <_ as $trait>::drop(&mut $view(self.wasi), resource).await;
+                        self.record_drop(params, &outcome);
+                        outcome
                     }
                 )?
                 $( $($extra)* )?
@@ -497,8 +508,29 @@ recorded! {
     }
 
     impl io::streams::Host => io_view {
-        fn [streams_convert_stream_error] convert_stream_error(error: StreamError)
-            -> io::streams::StreamError, wasmtime::Error;
+        by hand {
+            // The bindings convert a failed stream call's error. `closed`
+            // and a trap (a replay's divergence among them) need no host;
+            // a failure's `error` resource is the host's, and recorded.
+            fn convert_stream_error(
+                &mut self,
+                error: StreamError,
+            ) -> wasmtime::Result<io::streams::StreamError> {
+                let failed = match error {
+                    StreamError::Closed => return Ok(io::streams::StreamError::Closed),
+                    StreamError::Trap(error) => return Err(error),
+                    failed @ StreamError::LastOperationFailed(_) => failed,
+                };
+                let function = Function::streams_convert_stream_error;
+                if let Some(answer) = self.replayed(function, &[]) {
+                    return answer;
+                }
+                let answer =
+                    <_ as io::streams::Host>::convert_stream_error(io_view(self.wasi), failed);
+                self.record(function, &[], &answer);
+                answer
+            }
+        }
     }
 
     impl io::streams::HostInputStream => io_view {
@@ -582,10 +614,14 @@ recorded! {
             async fn drop(&mut self, stream: Resource<DynOutputStream>) -> wasmtime::Result<()> {
                 // Its number may be reused for a stream that is not shown.
                 self.shown.forget(stream.rep());
+                let params: &[i64] = &[stream.param()];
                 if self.is_replay() {
-                    return Ok(());
+                    return self.replayed_drop(params);
                 }
-                <_ as io::streams::HostOutputStream>::drop(io_view(self.wasi), stream).await
+                let outcome =
+                    <_ as io::streams::HostOutputStream>::drop(io_view(self.wasi), stream).await;
+                self.record_drop(params, &outcome);
+                outcome
             }
         }
     }
@@ -597,7 +633,9 @@ impl cli::stdout::Host for P2<'_> {
         let stream = self.stream(Function::stdout_get_stdout, |cli| {
             cli::stdout::Host::get_stdout(cli)
         })?;
-        self.shown.stdout.push(stream.rep());
+        if self.shows_output() {
+            self.shown.stdout.push(stream.rep());
+        }
         Ok(stream)
     }
 }
@@ -607,7 +645,9 @@ impl cli::stderr::Host for P2<'_> {
         let stream = self.stream(Function::stderr_get_stderr, |cli| {
             cli::stderr::Host::get_stderr(cli)
         })?;
-        self.shown.stderr.push(stream.rep());
+        if self.shows_output() {
+            self.shown.stderr.push(stream.rep());
+        }
         Ok(stream)
     }
 }

@@ -6,9 +6,11 @@
 //! replay it hands back the recorded value, and the host is never touched.
 //! Unlike preview 1, a preview 2 host function never writes guest memory:
 //! the canonical ABI lowers its value, so the value is the whole answer
-//! (`answer`). Resources the host made come back as the same handles, and
-//! a replay never looks them up. Dropping a resource is not recorded: the
-//! guest drops the same handles in a replay, which has nothing to free.
+//! (`answer`). A resource the host made is answered with its number in the
+//! host's table, which a replay hands back and never looks up. Dropping a
+//! resource is recorded only when it fails (a failed drop traps the
+//! program); otherwise the guest drops the same resources in a replay,
+//! which has nothing to free.
 
 mod answer;
 mod interfaces;
@@ -105,10 +107,47 @@ impl P2<'_> {
         matches!(self.tape, Tape::Replay { .. })
     }
 
+    /// Whether this is a replay that shows the program's output.
+    fn shows_output(&self) -> bool {
+        matches!(self.tape, Tape::Replay { shown: true, .. })
+    }
+
+    /// A drop in a replay: the live run's failure if the next recorded
+    /// call is this drop's, else done.
+    fn replayed_drop(&mut self, params: &[i64]) -> wasmtime::Result<()> {
+        let Tape::Replay {
+            recording, next, ..
+        } = &mut *self.tape
+        else {
+            return Ok(());
+        };
+        let function = Function::resource_drop_failed as u16;
+        let failure = Tape::replay_if(recording, next, function, params, |call| {
+            match &call.outcome {
+                Outcome::Answered(bytes) => answer::decode::<Result<(), wasmtime::Error>>(bytes),
+                _ => None,
+            }
+        });
+        match failure {
+            None => Ok(()),
+            Some(Some(failure)) => failure,
+            Some(None) => Err(wasmtime::Error::new(Diverged::new(
+                "a failed drop was recorded with another kind of answer".to_string(),
+            ))),
+        }
+    }
+
+    /// A live drop's outcome: recorded if it failed.
+    fn record_drop(&mut self, params: &[i64], outcome: &wasmtime::Result<()>) {
+        if outcome.is_err() {
+            self.record(Function::resource_drop_failed, params, outcome);
+        }
+    }
+
     /// In a replay that shows output, prints what the program wrote to its
     /// stdout or stderr.
     fn show(&self, stream: &Resource<wasmtime_wasi::p2::DynOutputStream>, contents: &[u8]) {
-        if !matches!(self.tape, Tape::Replay { shown: true, .. }) {
+        if !self.shows_output() {
             return;
         }
         // Output shown as the program wrote it: a failed print is not its.
@@ -148,6 +187,42 @@ mod tests {
           (instance $r (export "run" (func $run)))
           (export "wasi:cli/run@0.2.0" (instance $r)))"#;
 
+    /// A command component that drops its stdout stream while a pollable
+    /// of it lives: the host refuses, and the program traps.
+    const DROP_REFUSED: &str = r#"
+          (component
+            (import "wasi:io/poll@0.2.0" (instance $poll
+              (export "pollable" (type (sub resource)))))
+            (alias export $poll "pollable" (type $pollable))
+            (import "wasi:io/streams@0.2.0" (instance $streams
+              (alias outer 1 $pollable (type $p))
+              (export "pollable" (type (eq $p)))
+              (export "output-stream" (type $os (sub resource)))
+              (export "[method]output-stream.subscribe" (func (param "self" (borrow $os)) (result (own 0))))
+            ))
+            (alias export $streams "output-stream" (type $output-stream))
+            (import "wasi:cli/stdout@0.2.0" (instance $stdout
+              (alias outer 1 $output-stream (type $os))
+              (export "output-stream" (type (eq $os)))
+              (export "get-stdout" (func (result (own 1))))))
+            (core func $get (canon lower (func $stdout "get-stdout")))
+            (core func $subscribe (canon lower (func $streams "[method]output-stream.subscribe")))
+            (core func $drop (canon resource.drop $output-stream))
+            (core module $m
+              (import "host" "get" (func $get (result i32)))
+              (import "host" "subscribe" (func $subscribe (param i32) (result i32)))
+              (import "host" "drop" (func $drop (param i32)))
+              (func (export "run") (result i32) (local $s i32)
+                (local.set $s (call $get))
+                (drop (call $subscribe (local.get $s)))
+                (call $drop (local.get $s))
+                (i32.const 0)))
+            (core instance $i (instantiate $m (with "host" (instance
+              (export "get" (func $get)) (export "subscribe" (func $subscribe)) (export "drop" (func $drop))))))
+            (func $run (result (result)) (canon lift (core func $i "run")))
+            (instance $r (export "run" (func $run)))
+            (export "wasi:cli/run@0.2.0" (instance $r)))"#;
+
     fn run(engine: &wasmtime::Engine, program: &Program, data: Recorded) -> (Ending, Recorded) {
         let (linkers, _) = record::linkers(engine, program).unwrap();
         record::run_to_end(engine, program, &linkers, data).unwrap()
@@ -178,5 +253,28 @@ mod tests {
             diverged.to_string().contains("monotonic_clock_now"),
             "{diverged}"
         );
+    }
+
+    #[test]
+    fn a_drop_the_host_refused_traps_the_replay_too() {
+        let engine = crate::program::engine(false, &Default::default()).unwrap();
+        let component = wasmtime::component::Component::new(&engine, DROP_REFUSED).unwrap();
+        let program = Program::Component(component);
+        let recording = Recording::new(1 << 20);
+        let live = Recorded::live(WasiCtxBuilder::new().build_p1(), Some(recording.clone()));
+        let (ending, _) = run(&engine, &program, live);
+        let Ending::Trapped(live_trap) = ending else {
+            panic!("{ending:?}");
+        };
+        assert!(format!("{live_trap:#}").contains("resource has children"));
+
+        let (ending, replay) = run(&engine, &program, Recorded::replay(recording, false));
+        let Ending::Trapped(replayed_trap) = ending else {
+            panic!("{ending:?}");
+        };
+        assert!(replayed_trap.downcast_ref::<record::Diverged>().is_none());
+        assert!(format!("{replayed_trap:#}").contains("resource has children"));
+        // get-stdout, subscribe, and the drop that failed.
+        assert_eq!(replay.replayed(), Some(3));
     }
 }
