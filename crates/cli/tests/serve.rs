@@ -312,6 +312,14 @@ mod under_lldb {
         );
         // Still serving after the detach.
         assert_eq!(server.get("/after"), (200, "hello /after\n".into()));
+        // The listening lines said why it cannot run in reverse.
+        assert!(
+            server
+                .stderr()
+                .contains("Time travel: off (a server's requests are not recorded)"),
+            "{}",
+            server.stderr()
+        );
     }
 
     #[test]

@@ -139,9 +139,12 @@ fn debug<T: Send + 'static>(
         |host| host,
     )?;
 
-    let time_travel = match timeline.can_reverse() {
-        true => "Time travel: on (`process continue --reverse`; -D time-travel=n turns it off)",
-        false => "Time travel: off (-D time-travel=n)",
+    let time_travel = match (timeline.can_reverse(), setup.time_travel) {
+        (true, _) => {
+            "Time travel: on (`process continue --reverse`; -D time-travel=n turns it off)"
+        }
+        (false, true) => "Time travel: off (a server's requests are not recorded)",
+        (false, false) => "Time travel: off (-D time-travel=n)",
     };
     let mut host = Host::new(
         sandbox(setup.listen),
