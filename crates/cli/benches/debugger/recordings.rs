@@ -2,6 +2,17 @@
 
 use super::*;
 
+/// `wasmdebug run`, recorded into `recording` if given; the program and
+/// its options are the caller's to add.
+pub fn run_command(recording: Option<&Path>) -> Command {
+    let mut command = Command::new(wasmdebug());
+    command.arg("run");
+    if let Some(recording) = recording {
+        command.arg("--record").arg(recording);
+    }
+    command
+}
+
 /// The medians of `cat` over a 32 MiB file (a host call per KiB read and
 /// per KiB written): a plain run, `run --record`, and `wasmdebug replay` of
 /// that recording, in milliseconds; and the recording's size in bytes.
@@ -10,11 +21,7 @@ pub fn cat_times(debuggee: &Path) -> (f64, f64, f64, f64) {
     let recording = dir.join("cat.wdrec");
     let dir_option = format!("{}::/data", dir.display());
     let run = |record: bool| {
-        let mut command = Command::new(wasmdebug());
-        command.arg("run");
-        if record {
-            command.arg("--record").arg(&recording);
-        }
+        let mut command = run_command(record.then_some(&*recording));
         command
             .args(["--dir", &dir_option])
             .arg(debuggee)
@@ -51,11 +58,7 @@ pub fn clock_recording_size(history: &Path) -> f64 {
 pub fn floats_times(history: &Path) -> (f64, f64) {
     let recording = time_travel::input_dir().join("floats.wdrec");
     let run = |record: bool| {
-        let mut command = Command::new(wasmdebug());
-        command.arg("run");
-        if record {
-            command.arg("--record").arg(&recording);
-        }
+        let mut command = run_command(record.then_some(&*recording));
         command.arg(history).args(["floats", "20000000"]);
         runs::median_run_time(command)
     };

@@ -81,20 +81,13 @@ pub fn plain_and_recorded_times(rg: &Path) -> (f64, f64) {
     let dir_option = format!("{}::/data", tree().join("tree").display());
     let recording = tree().join("rg.wdrec");
     let run = |record: bool| {
-        let mut command = Command::new(wasmdebug());
-        command.arg("run");
-        if record {
-            command.arg("--record").arg(&recording);
-        }
+        let mut command = recordings::run_command(record.then_some(&*recording));
         command
             .args(["--dir", &dir_option])
             .arg(rg)
             .args(ARGS)
             .stdout(Stdio::null());
-        let started = Instant::now();
-        let status = command.status().unwrap();
-        assert!(status.success(), "{command:?}");
-        millis(started.elapsed())
+        runs::run_time(&mut command)
     };
     let (plain, recorded) = (0..RUNS).map(|_| (run(false), run(true))).unzip();
     (median(plain), median(recorded))

@@ -22,15 +22,17 @@ pub fn listening_times(debuggee: &Path) -> (f64, f64) {
 /// The median time of five runs of `command` to its end, which must succeed.
 pub fn median_run_time(mut command: Command) -> f64 {
     command.stdout(Stdio::null());
-    let times = (0..5)
-        .map(|_| {
-            let started = Instant::now();
-            let status = command.status().unwrap();
-            assert!(status.success(), "{command:?}");
-            millis(started.elapsed())
-        })
-        .collect();
+    let times = (0..5).map(|_| run_time(&mut command)).collect();
     median(times)
+}
+
+/// The time of one run of `command` to its end, which must succeed, in
+/// milliseconds.
+pub fn run_time(command: &mut Command) -> f64 {
+    let started = Instant::now();
+    let status = command.status().unwrap();
+    assert!(status.success(), "{command:?}");
+    millis(started.elapsed())
 }
 
 pub fn whole_run_times(debuggee: &Path) -> (f64, f64) {

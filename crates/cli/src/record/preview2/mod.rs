@@ -77,10 +77,7 @@ impl P2<'_> {
             function as u16,
             params,
             name,
-            |call| match &call.outcome {
-                Outcome::Answered(bytes) => answer::decode::<Result<T, E>>(bytes),
-                _ => None,
-            },
+            answered::<Result<T, E>>,
         );
         Some(match answer {
             Ok(Some(answer)) => answer,
@@ -122,12 +119,13 @@ impl P2<'_> {
             return Ok(());
         };
         let function = Function::resource_drop_failed as u16;
-        let failure = Tape::replay_if(recording, next, function, params, |call| {
-            match &call.outcome {
-                Outcome::Answered(bytes) => answer::decode::<Result<(), wasmtime::Error>>(bytes),
-                _ => None,
-            }
-        });
+        let failure = Tape::replay_if(
+            recording,
+            next,
+            function,
+            params,
+            answered::<wasmtime::Result<()>>,
+        );
         match failure {
             None => Ok(()),
             Some(Some(failure)) => failure,
@@ -159,6 +157,14 @@ impl P2<'_> {
     }
 }
 
+/// A recorded call's answer, if it is a component call's answer of type `R`.
+fn answered<R: Answer>(call: &Call) -> Option<R> {
+    match &call.outcome {
+        Outcome::Answered(bytes) => answer::decode(bytes),
+        _ => None,
+    }
+}
+
 /// The name a recorded preview 2 call has in a recording.
 fn name(function: u16) -> &'static str {
     NAMES.get(usize::from(function)).copied().unwrap_or("?")
@@ -166,6 +172,8 @@ fn name(function: u16) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use wasmtime_wasi::WasiCtxBuilder;
 
     use crate::program::Program;
@@ -228,14 +236,21 @@ mod tests {
         record::run_to_end(engine, program, &linkers, data).unwrap()
     }
 
-    #[test]
-    fn a_replay_answers_every_call_and_says_when_it_runs_past_the_recording() {
+    /// `wat`'s component run live and recorded: its engine, the program,
+    /// the recording and how the run ended.
+    fn recorded_run(wat: &str) -> (wasmtime::Engine, Program, Arc<Recording>, Ending) {
         let engine = crate::program::engine(false, &Default::default()).unwrap();
-        let component = wasmtime::component::Component::new(&engine, CLOCK_TWICE).unwrap();
+        let component = wasmtime::component::Component::new(&engine, wat).unwrap();
         let program = Program::Component(component);
         let recording = Recording::new(1 << 20);
         let live = Recorded::live(WasiCtxBuilder::new().build_p1(), Some(recording.clone()));
         let (ending, _) = run(&engine, &program, live);
+        (engine, program, recording, ending)
+    }
+
+    #[test]
+    fn a_replay_answers_every_call_and_says_when_it_runs_past_the_recording() {
+        let (engine, program, recording, ending) = recorded_run(CLOCK_TWICE);
         assert!(matches!(ending, Ending::Exited(0)), "{ending:?}");
 
         let (ending, replay) = run(&engine, &program, Recorded::replay(recording, false));
@@ -257,12 +272,7 @@ mod tests {
 
     #[test]
     fn a_drop_the_host_refused_traps_the_replay_too() {
-        let engine = crate::program::engine(false, &Default::default()).unwrap();
-        let component = wasmtime::component::Component::new(&engine, DROP_REFUSED).unwrap();
-        let program = Program::Component(component);
-        let recording = Recording::new(1 << 20);
-        let live = Recorded::live(WasiCtxBuilder::new().build_p1(), Some(recording.clone()));
-        let (ending, _) = run(&engine, &program, live);
+        let (engine, program, recording, ending) = recorded_run(DROP_REFUSED);
         let Ending::Trapped(live_trap) = ending else {
             panic!("{ending:?}");
         };
